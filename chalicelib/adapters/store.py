@@ -1,0 +1,309 @@
+"""Repositories over the application table: the only code that touches pynamodb.
+
+Every method is named after an access pattern (see docs/data-model.md). Throttling and
+transient DynamoDB failures become `Unavailable` (503 + Retry-After); conditional failures
+become domain errors or idempotent no-ops. Services never see botocore or pynamodb errors.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.aws import THROTTLING_CODES
+from chalicelib.adapters.tables import (
+    BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, PostItem, SessionItem, UserItem, utcnow,
+)
+from chalicelib.config import get_settings
+from chalicelib.errors import Conflict, Unavailable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def dynamo_errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PynamoDBException as exc:
+            if exc.cause_response_code in THROTTLING_CODES:
+                raise Unavailable() from exc
+            raise
+    return wrapper  # type: ignore[return-value]
+
+
+def _conn() -> Connection:
+    s = get_settings()
+    return Connection(region=s.region, host=s.endpoint_url, max_retry_attempts=3)
+
+
+def _cancel_codes(exc: TransactWriteError) -> list[str | None]:
+    return [r.code if r else None for r in (exc.cancellation_reasons or [])]
+
+
+def _is_conditional_cancel(exc: TransactWriteError) -> bool:
+    return exc.cause_response_code == "TransactionCanceledException" and \
+        "ConditionalCheckFailed" in _cancel_codes(exc)
+
+
+def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) -> Any:
+    try:
+        return model.get(key[0], key[1], consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def _batch_get_raw(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """One BatchGetItem for items of any entity (<=100 keys); retries unprocessed keys."""
+    out: dict[tuple[str, str], dict] = {}
+    if not keys:
+        return out
+    table = get_settings().table_name
+    conn = _conn()
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
+    for _attempt in range(5):
+        resp = conn.batch_get_item(table, pending)
+        for item in resp.get("Responses", {}).get(table, []):
+            out[(item["pk"]["S"], item["sk"]["S"])] = item
+        pending = resp.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        if not pending:
+            break
+    else:
+        raise Unavailable()
+    return out
+
+
+class UserRepository:
+    @dynamo_errors
+    def create(self, user: UserItem) -> None:
+        """Handle, e-mail and profile in one transaction: uniqueness without a scan."""
+        handle_item = HandleItem(*HandleItem.key(user.handle), user_id=user.user_id)
+        email_item = EmailItem(*EmailItem.key(user.email), user_id=user.user_id)
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.save(handle_item, condition=HandleItem.pk.does_not_exist())
+                tx.save(email_item, condition=EmailItem.pk.does_not_exist())
+                tx.save(user, condition=UserItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            codes = _cancel_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise Conflict("That handle is taken.", code="handle_taken", field="handle") from None
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise Conflict("That e-mail address is already registered.", code="email_taken",
+                               field="email") from None
+            if exc.cause_response_code in THROTTLING_CODES or "ThrottlingError" in codes:
+                raise Unavailable() from exc
+            raise
+
+    @dynamo_errors
+    def get(self, user_id: str, consistent: bool = False) -> UserItem | None:
+        return _get(UserItem, UserItem.key(user_id), consistent)
+
+    @dynamo_errors
+    def id_for_handle(self, handle: str) -> str | None:
+        item = _get(HandleItem, HandleItem.key(handle))
+        return item.user_id if item else None
+
+    def get_by_handle(self, handle: str) -> UserItem | None:
+        user_id = self.id_for_handle(handle)
+        return self.get(user_id) if user_id else None
+
+    @dynamo_errors
+    def set_password_hash(self, user: UserItem, new_hash: str) -> None:
+        user.update(actions=[UserItem.password_hash.set(new_hash)])
+
+    @dynamo_errors
+    def mark_large(self, user_id: str) -> None:
+        UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_account.set(True)])
+
+
+class SessionRepository:
+    @dynamo_errors
+    def create(self, session: SessionItem) -> None:
+        session.gsi1pk, session.gsi1sk = SessionItem.index_key(session.user_id, session.session_id)
+        session.save(condition=SessionItem.pk.does_not_exist())
+
+    @dynamo_errors
+    def get(self, session_id: str) -> SessionItem | None:
+        return _get(SessionItem, SessionItem.key(session_id), consistent=True)
+
+    @dynamo_errors
+    def rotate(self, session: SessionItem, new_hash: str, *, keep_previous: int,
+               last_used_at: str, expires: datetime) -> bool:
+        """Compare-and-set on `generation`: of two concurrent refreshes only one rotates."""
+        previous = ([session.secret_hash] + list(session.previous_hashes or []))[:keep_previous]
+        try:
+            session.update(
+                actions=[SessionItem.secret_hash.set(new_hash), SessionItem.previous_hashes.set(previous),
+                         SessionItem.generation.add(1), SessionItem.last_used_at.set(last_used_at),
+                         SessionItem.expires_at.set(expires)],
+                condition=(SessionItem.generation == session.generation) & (SessionItem.revoked == False),  # noqa: E712
+            )
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @dynamo_errors
+    def revoke(self, session_id: str) -> None:
+        SessionItem(*SessionItem.key(session_id)).update(actions=[SessionItem.revoked.set(True)])
+
+
+class PostRepository:
+    @dynamo_errors
+    def create(self, post: PostItem) -> None:
+        post.save(condition=PostItem.pk.does_not_exist())
+
+    @dynamo_errors
+    def get(self, post_id: str, consistent: bool = False) -> PostItem | None:
+        return _get(PostItem, PostItem.key(post_id), consistent)
+
+    @dynamo_errors
+    def claim_for_processing(self, post: PostItem) -> bool:
+        """awaiting_upload|processing -> processing. False when already decided."""
+        try:
+            post.update(actions=[PostItem.status.set("processing")],
+                        condition=PostItem.status.is_in("awaiting_upload", "processing"))
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @dynamo_errors
+    def decide(self, post: PostItem, *, status: str, screening: dict, images: list[dict] | None,
+               labels: list[str], decided_at: str) -> bool:
+        """processing -> final status; publishing also lists the post in the portfolio
+        (sparse GSI) and counts it, in one transaction. False if another worker decided first."""
+        actions = [PostItem.status.set(status), PostItem.screening.set(screening),
+                   PostItem.labels.set(labels), PostItem.decided_at.set(decided_at)]
+        if images is not None:
+            actions.append(PostItem.images.set(images))
+        if status == "published":
+            gpk, gsk = PostItem.portfolio_key(post.author_id, post.post_id)
+            actions += [PostItem.gsi1pk.set(gpk), PostItem.gsi1sk.set(gsk)]
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.update(post, actions=actions, condition=PostItem.status == "processing")
+                if status == "published":
+                    tx.update(UserItem(*UserItem.key(post.author_id)),
+                              actions=[UserItem.posts_count.add(1)])
+        except TransactWriteError as exc:
+            if _is_conditional_cancel(exc):
+                return False
+            if exc.cause_response_code in THROTTLING_CODES:
+                raise Unavailable() from exc
+            raise
+        post.status = status
+        return True
+
+    @dynamo_errors
+    def mark_fanout_done(self, post: PostItem) -> None:
+        post.update(actions=[PostItem.fanout_done.set(True)])
+
+    @dynamo_errors
+    def list_portfolio_ids(self, author_id: str, *, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        pk, _ = PostItem.portfolio_key(author_id, "")
+        kwargs: dict[str, Any] = {"limit": limit, "scan_index_forward": False}
+        if after:
+            kwargs["range_key_condition"] = PostItem.gsi1sk < after
+        result = PostItem.gsi1.query(pk, **kwargs)
+        ids = [item.gsi1sk for item in result]
+        more = result.last_evaluated_key is not None and len(ids) == limit
+        return ids, (ids[-1] if more and ids else None)
+
+    @dynamo_errors
+    def batch_get(self, post_ids: list[str], extra_keys: Iterable[tuple[str, str]] = ()) -> tuple[dict[str, PostItem], dict[tuple[str, str], dict]]:
+        """One BatchGetItem for a page of posts plus any extra items (e.g. follow edges)."""
+        keys = [PostItem.key(pid) for pid in post_ids] + list(extra_keys)
+        raw = _batch_get_raw(keys)
+        posts: dict[str, PostItem] = {}
+        for pid in post_ids:
+            item = raw.pop(PostItem.key(pid), None)
+            if item is not None:
+                posts[pid] = PostItem.from_raw_data(item)
+        return posts, raw
+
+
+class GraphRepository:
+    @dynamo_errors
+    def follow(self, follower_id: str, followee_id: str) -> bool:
+        """Edge + both counters in one transaction. False when already following."""
+        edge = FollowItem(*FollowItem.key(follower_id, followee_id), follower_id=follower_id,
+                          followee_id=followee_id, created_at=utcnow().isoformat())
+        edge.gsi1pk, edge.gsi1sk = FollowItem.index_key(follower_id, followee_id)
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.save(edge, condition=FollowItem.pk.does_not_exist())
+                tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(1)],
+                          condition=UserItem.pk.exists())
+                tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(1)],
+                          condition=UserItem.pk.exists())
+        except TransactWriteError as exc:
+            codes = _cancel_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return False
+            if _is_conditional_cancel(exc):
+                raise Conflict("That account no longer exists.", code="user_gone") from None
+            if exc.cause_response_code in THROTTLING_CODES:
+                raise Unavailable() from exc
+            raise
+        return True
+
+    @dynamo_errors
+    def unfollow(self, follower_id: str, followee_id: str) -> bool:
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.delete(FollowItem(*FollowItem.key(follower_id, followee_id)),
+                          condition=FollowItem.pk.exists())
+                tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(-1)])
+                tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(-1)])
+        except TransactWriteError as exc:
+            if _is_conditional_cancel(exc):
+                return False
+            if exc.cause_response_code in THROTTLING_CODES:
+                raise Unavailable() from exc
+            raise
+        return True
+
+    @dynamo_errors
+    def set_follows_large(self, follower_id: str, large_id: str, following: bool) -> None:
+        user = UserItem(*UserItem.key(follower_id))
+        action = UserItem.follows_large.add({large_id}) if following else \
+            UserItem.follows_large.delete({large_id})
+        user.update(actions=[action])
+
+    @dynamo_errors
+    def iter_follower_ids(self, followee_id: str, page_size: int = 500) -> Iterator[str]:
+        pk, _ = FollowItem.index_key("", followee_id)
+        for item in FollowItem.gsi1.query(pk, page_size=page_size):
+            yield item.gsi1sk
+
+
+class FeedRepository:
+    @dynamo_errors
+    def add_to_feeds(self, user_ids: Iterable[str], post_id: str, author_id: str, ttl_days: int) -> int:
+        """BatchWriteItem in chunks of 25 (pynamodb retries unprocessed items). Idempotent:
+        the same post lands on the same key."""
+        expires = utcnow() + timedelta(days=ttl_days)
+        count = 0
+        with FeedItem.batch_write() as batch:
+            for uid in user_ids:
+                batch.save(FeedItem(*FeedItem.key(uid, post_id), author_id=author_id, expires_at=expires))
+                count += 1
+        return count
+
+    @dynamo_errors
+    def list_feed(self, user_id: str, *, limit: int, after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        kwargs: dict[str, Any] = {"limit": limit, "scan_index_forward": False}
+        if after:
+            kwargs["range_key_condition"] = FeedItem.sk < after
+        result = FeedItem.query(FeedItem.partition(user_id), **kwargs)
+        entries = [(item.sk, item.author_id) for item in result]
+        more = result.last_evaluated_key is not None and len(entries) == limit
+        return entries, (entries[-1][0] if more and entries else None)

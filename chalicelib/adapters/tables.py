@@ -1,0 +1,204 @@
+"""pynamodb models of the single application table, and the key layout of every entity.
+
+Physical schema: `infra/resources.py` (APP_TABLE). Each entity builds its keys in one place
+(its `key_*` helpers); nothing else formats `pk`/`sk` strings.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pynamodb.attributes import (
+    BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, TTLAttribute,
+    UnicodeAttribute, UnicodeSetAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+
+_settings = get_settings()
+
+
+class _Meta:
+    table_name = _settings.table_name
+    region = _settings.region
+    host = _settings.endpoint_url
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 10
+    max_retry_attempts = 3
+
+
+class Gsi1(GlobalSecondaryIndex):
+    """Inverted/secondary lookups: followers of a user, an author's published posts,
+    a user's sessions. KEYS_ONLY so counter updates never write the index."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = KeysOnlyProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class BaseItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class UserItem(BaseItem):
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute()
+    handle = UnicodeAttribute()
+    email = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    bio = UnicodeAttribute(null=True)
+    roles = UnicodeSetAttribute(null=True)
+    email_verified = BooleanAttribute(default=False)
+    followers_count = NumberAttribute(default=0)
+    following_count = NumberAttribute(default=0)
+    posts_count = NumberAttribute(default=0)
+    # Set once followers_count crosses FANOUT_LIMIT: posts are merged into feeds at read time.
+    large_account = BooleanAttribute(default=False)
+    # Ids of the large accounts this user follows (bounded), merged into the feed at read time.
+    follows_large = UnicodeSetAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "PROFILE"
+
+
+class HandleItem(BaseItem):
+    """Uniqueness guard and lookup for handles (stored lower-cased)."""
+
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(handle: str) -> tuple[str, str]:
+        return f"HANDLE#{handle.lower()}", "HANDLE"
+
+
+class EmailItem(BaseItem):
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(email: str) -> tuple[str, str]:
+        return f"EMAIL#{email.lower()}", "EMAIL"
+
+
+class SessionItem(BaseItem):
+    """A refresh-token session. Only hashes of refresh secrets are stored."""
+
+    class Meta(_Meta):
+        pass
+
+    session_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    previous_hashes = ListAttribute(of=UnicodeAttribute, null=True)  # rotated-out secrets: reuse = theft
+    generation = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    last_used_at = UnicodeAttribute()
+    absolute_expiry = NumberAttribute()
+    user_agent = UnicodeAttribute(null=True)
+    revoked = BooleanAttribute(default=False)
+    expires_at = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(session_id: str) -> tuple[str, str]:
+        return f"SESSION#{session_id}", "SESSION"
+
+    @staticmethod
+    def index_key(user_id: str, session_id: str) -> tuple[str, str]:
+        return f"USER_SESSIONS#{user_id}", session_id
+
+
+class PostItem(BaseItem):
+    class Meta(_Meta):
+        pass
+
+    post_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_handle = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    status = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    content_length = NumberAttribute()
+    images = JSONAttribute(null=True)
+    screening = JSONAttribute(null=True)
+    labels = ListAttribute(of=UnicodeAttribute, null=True)
+    fanout_done = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    decided_at = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(post_id: str) -> tuple[str, str]:
+        return f"POST#{post_id}", "POST"
+
+    @staticmethod
+    def portfolio_key(author_id: str, post_id: str) -> tuple[str, str]:
+        """GSI1 keys, set only once the post is published (a sparse index of public work)."""
+        return f"AUTHOR#{author_id}", post_id
+
+
+class FollowItem(BaseItem):
+    """Edge follower -> followee. The base key lists whom a user follows; GSI1 (inverted)
+    lists a user's followers — one item serves both directions."""
+
+    class Meta(_Meta):
+        pass
+
+    follower_id = UnicodeAttribute()
+    followee_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(follower_id: str, followee_id: str) -> tuple[str, str]:
+        return f"FOLLOW#{follower_id}", followee_id
+
+    @staticmethod
+    def index_key(follower_id: str, followee_id: str) -> tuple[str, str]:
+        return f"FOLLOWERS#{followee_id}", follower_id
+
+
+class FeedItem(BaseItem):
+    """A home-timeline entry written by fan-out; sorted by the post's ULID."""
+
+    class Meta(_Meta):
+        pass
+
+    author_id = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, post_id: str) -> tuple[str, str]:
+        return f"FEED#{user_id}", post_id
+
+    @staticmethod
+    def partition(user_id: str) -> str:
+        return f"FEED#{user_id}"

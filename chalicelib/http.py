@@ -1,0 +1,104 @@
+"""HTTP edge: JSON responses, the one place domain errors become HTTP errors, request
+authentication, and the middleware every route runs through. Only this module and app.py
+import chalice."""
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from typing import Any, Callable
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from chalicelib import container
+from chalicelib.errors import AppError, Unauthorized, ValidationError
+from chalicelib.observability import logger
+from chalicelib.services.tokens import Principal
+
+JSON = "application/json"
+NO_STORE = "private, no-store"
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "X-Robots-Tag": "noai, noimageai", "tdm-reservation": "1"}
+# Chalice's own errors (405, 415, unhandled 500) are rewritten into Easel's error shape.
+_CHALICE_CODES = {405: "method_not_allowed", 415: "unsupported_media_type", 400: "bad_request",
+                  500: "internal_error", 404: "not_found", 403: "forbidden"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
+                  cache_control: str = NO_STORE) -> Response:
+    merged = {"Content-Type": JSON, "Cache-Control": cache_control}
+    merged.update(headers or {})
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status, headers=merged)
+
+
+def error_response(exc: AppError) -> Response:
+    return json_response(exc.body(), exc.status, headers=exc.headers)
+
+
+def router(app: Chalice) -> Callable[..., Callable[[Callable[..., Response]], Callable[..., Response]]]:
+    """`app.route` plus domain-error conversion: views raise AppError, clients get JSON."""
+
+    def route(path: str, **kwargs: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+        def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+            @functools.wraps(view)
+            def wrapped(*args: Any, **kw: Any) -> Response:
+                try:
+                    return view(*args, **kw)
+                except AppError as exc:
+                    return error_response(exc)
+            return app.route(path, **kwargs)(wrapped)
+        return decorator
+    return route
+
+
+def body(request: Request) -> Any:
+    raw = request.raw_body
+    if not raw:
+        raise ValidationError("A JSON body is required.", field="body")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("The body is not valid JSON.", field="body") from None
+
+
+def authenticate(request: Request, *, required: bool = True) -> Principal | None:
+    header = request.headers.get("authorization")
+    if not header:
+        if required:
+            raise Unauthorized("Sign in first: send 'Authorization: Bearer <access_token>'.",
+                               code="missing_token")
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("The Authorization header must be 'Bearer <access_token>'.", code="invalid_token")
+    return container.tokens().verify(token.strip())
+
+
+def query(request: Request, name: str) -> str | None:
+    params = request.query_params or {}
+    return params.get(name)
+
+
+def install_middleware(app: Chalice) -> None:
+    @app.middleware("http")
+    def edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        request_id = event.headers.get("x-request-id") or uuid.uuid4().hex
+        logger.set_correlation_id(request_id)
+        try:
+            response = get_response(event)
+        except Exception:  # noqa: BLE001 - last line of defence: no stack traces to clients
+            logger.exception("unhandled error", path=event.path)
+            response = json_response({"error": {"code": "internal_error",
+                                                "message": "An internal error occurred."}}, 500)
+        if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
+            code = _CHALICE_CODES.get(response.status_code, "error")
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+            response = json_response({"error": {"code": code, "message": str(response.body.get("Message"))}},
+                                     response.status_code, headers=headers)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers["X-Request-Id"] = request_id
+        if response.status_code >= 500:
+            logger.error("server error", path=event.path, status=response.status_code)
+        return response

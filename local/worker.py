@@ -1,0 +1,109 @@
+"""The local event worker: long-polls the upload queue and calls the very handler function
+Lambda runs (`app.handle_uploads`) with a Lambda-shaped SQS event, then deletes exactly the
+messages the handler did not report in `batchItemFailures` — as the SQS event source mapping
+does with ReportBatchItemFailures. Failed messages reappear after their visibility timeout and
+go to the dead-letter queue after maxReceiveCount (moto applies the redrive policy)."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class FakeLambdaContext:
+    def __init__(self, function_name: str, memory_mb: int = 2048, timeout_s: int = 60) -> None:
+        self.function_name = function_name
+        self.memory_limit_in_mb = memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self.function_version = "$LATEST"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def to_lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+        "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
+        "awsRegion": region} for m in messages]}
+
+
+class Worker:
+    def __init__(self, queue_url: str, handler: Any, *, batch_size: int = 5, wait_s: int = 1,
+                 visibility_timeout_s: int | None = None) -> None:
+        region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        self.sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"), region_name=region)
+        self.queue_url = queue_url
+        self.region = region
+        self.handler = handler
+        self.batch_size = batch_size
+        self.wait_s = wait_s
+        self.visibility_timeout_s = visibility_timeout_s
+        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        self.stopping = threading.Event()
+        self.handled = 0
+
+    def poll_once(self) -> int:
+        kwargs: dict[str, Any] = {"QueueUrl": self.queue_url, "MaxNumberOfMessages": self.batch_size,
+                                  "WaitTimeSeconds": self.wait_s, "AttributeNames": ["All"]}
+        if self.visibility_timeout_s is not None:
+            kwargs["VisibilityTimeout"] = self.visibility_timeout_s
+        messages = self.sqs.receive_message(**kwargs).get("Messages", [])
+        if not messages:
+            return 0
+        event = to_lambda_event(messages, self.queue_arn, self.region)
+        try:
+            result = self.handler(event, FakeLambdaContext("easel-dev-handle_uploads")) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception as exc:  # noqa: BLE001 - a crashed invocation retries the whole batch, like Lambda
+            print(f"worker: handler raised {exc!r}; the batch will be retried", file=sys.stderr, flush=True)
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        self.handled += len(messages)
+        return len(messages)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.poll_once()
+            except Exception as exc:  # noqa: BLE001 - keep the worker alive across endpoint hiccups
+                print(f"worker: poll failed: {exc!r}", file=sys.stderr, flush=True)
+                time.sleep(1)
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from local.devserver import apply_stage_environment
+
+    apply_stage_environment(os.environ.get("STAGE", "dev"))
+    import app as easel_app
+
+    worker = Worker(os.environ["UPLOAD_QUEUE_URL"], easel_app.handle_uploads)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())
+    print("worker: polling the upload queue", flush=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
