@@ -110,6 +110,9 @@ def feed() -> Response:
                                                  cursor=query(request, "cursor")))
 
 
+# -- blueprints: each feature area registers its routes here -----------------------------------
+# (identity extras, moderation, community, admin/costs live in chalicelib/routes/*.py)
+
 # -- local platform only: media (CloudFront + S3 in production) ------------------------------
 if settings.serve_local_routes:
     @route("/media/p/{post_id}/{name}", methods=["GET"])

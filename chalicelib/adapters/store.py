@@ -14,7 +14,9 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.aws import THROTTLING_CODES
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import THROTTLING_CODES, error_code
 from chalicelib.adapters.tables import (
     BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, PostItem, SessionItem, UserItem, utcnow,
 )
@@ -58,15 +60,21 @@ def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) 
 
 
 def _batch_get_raw(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-    """One BatchGetItem for items of any entity (<=100 keys); retries unprocessed keys."""
+    """One BatchGetItem for items of any entity (<=100 keys); retries unprocessed keys.
+    Uses pynamodb's own botocore client (same endpoint, retries and credentials)."""
     out: dict[tuple[str, str], dict] = {}
     if not keys:
         return out
     table = get_settings().table_name
-    conn = _conn()
+    ddb = BaseItem._get_connection().connection.client
     pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
     for _attempt in range(5):
-        resp = conn.batch_get_item(table, pending)
+        try:
+            resp = ddb.batch_get_item(RequestItems={table: {"Keys": pending}})
+        except ClientError as exc:
+            if error_code(exc) in THROTTLING_CODES:
+                raise Unavailable() from exc
+            raise
         for item in resp.get("Responses", {}).get(table, []):
             out[(item["pk"]["S"], item["sk"]["S"])] = item
         pending = resp.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
