@@ -121,11 +121,8 @@ class UploadProcessor:
             images, []
 
     def _fan_out(self, post: PostItem) -> None:
-        author = self.users.get(post.author_id)
-        if author is not None and author.large_account:
-            # Merged into followers' feeds at read time instead (docs/feeds.md).
-            self.posts.mark_fanout_done(post)
-            return
+        # Every account fans out on write for now, large ones included (docs/feeds.md: the
+        # read-time merge for accounts above FANOUT_LIMIT is designed, not yet built).
         started = time.monotonic()
         written = self.feeds.add_to_feeds(self.graph.iter_follower_ids(post.author_id), post.post_id,
                                           post.author_id, self.settings.feed_ttl_days)
