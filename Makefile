@@ -7,9 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
@@ -23,3 +22,40 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .local
+
+# -- identity operations on the running local platform (`make run` in another terminal) ------
+.PHONY: grant revoke rotate-keys
+
+grant: $(STAMP)
+	$(PY) -m local.admin grant --handle "$(handle)" --group "$(group)"
+
+revoke: $(STAMP)
+	$(PY) -m local.admin revoke --handle "$(handle)" --group "$(group)"
+
+rotate-keys: $(STAMP)
+	$(PY) -m local.admin rotate-keys
+
+# -- infra (issue 7): offline synth, layers, deploy. See docs/deploy.md. ---------------------
+.PHONY: infra-install synth layers deploy smoke
+INFRA_STAMP := $(VENV)/.infra-installed
+CDK_CLI_VERSION ?= 2.1148.1
+STAGE ?= dev
+
+$(INFRA_STAMP): $(STAMP) requirements-infra.txt
+	$(PY) -m pip install --quiet -r requirements-infra.txt
+	@touch $(INFRA_STAMP)
+
+infra-install: $(INFRA_STAMP)
+
+synth: $(INFRA_STAMP)
+	$(PY) -m infra.synth
+
+layers: $(INFRA_STAMP)
+	$(PY) -m infra.layers build
+
+deploy: $(INFRA_STAMP) layers
+	npx --yes aws-cdk@$(CDK_CLI_VERSION) deploy --app "$(CURDIR)/$(PY) -m infra.app" \
+	  --output "$(CURDIR)/infra/out/cdk.out" -c stage=$(STAGE) --require-approval never
+
+smoke: $(INFRA_STAMP)
+	$(PY) -m infra.smoke --stage $(STAGE)

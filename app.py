@@ -11,7 +11,7 @@ from chalice.app import SQSEvent
 from chalicelib import container, marks
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
-from chalicelib.http import authenticate, body, install_middleware, json_response, query, router
+from chalicelib.http import authenticate, body, install_middleware, json_response, query, router, source_ip
 from chalicelib.observability import logger, metrics
 
 app = Chalice(app_name="easel")
@@ -55,7 +55,8 @@ def signup() -> Response:
 
 @route("/v1/auth/login", methods=["POST"])
 def login() -> Response:
-    return json_response(container.accounts().login(body(app.current_request), user_agent=_ua()))
+    return json_response(container.accounts().login(body(app.current_request), user_agent=_ua(),
+                                                       client_ip=source_ip(app.current_request)))
 
 
 @route("/v1/auth/refresh", methods=["POST"])
@@ -67,6 +68,7 @@ def refresh() -> Response:
 @route("/v1/posts", methods=["POST"])
 def create_post() -> Response:
     principal = authenticate(app.current_request)
+    container.accounts().ensure_can_post(principal)  # unverified e-mail: 403 unless the stage auto-confirms
     return json_response(container.posts().create(principal, body(app.current_request)), 201)
 
 
@@ -112,6 +114,12 @@ def feed() -> Response:
 
 # -- blueprints: each feature area registers its routes here -----------------------------------
 # (identity extras, moderation, community, admin/costs live in chalicelib/routes/*.py)
+from chalicelib.routes.identity import bp as identity_bp  # noqa: E402
+from chalicelib.routes.identity import dev_bp as identity_dev_bp  # noqa: E402
+
+app.register_blueprint(identity_bp)
+if settings.serve_local_routes:  # GET /dev/outbox: the local platform's sent mail
+    app.register_blueprint(identity_dev_bp)
 
 # -- local platform only: media (CloudFront + S3 in production) ------------------------------
 if settings.serve_local_routes:

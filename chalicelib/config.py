@@ -33,6 +33,10 @@ def _widths(raw: str | None) -> tuple[int, ...]:
     return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}))
 
 
+# The bootstrap verifies this identity in local SES; production verifies the domain in SES.
+DEFAULT_MAIL_SENDER = "Easel <no-reply@easel.invalid>"
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str
@@ -59,6 +63,21 @@ class Settings:
     serve_local_routes: bool  # /media and /dev/* exist only on the local platform
     page_limit_default: int = 20
     page_limit_max: int = 50
+    # -- identity (issue 3); defaults are the production values, stages override by env --
+    auto_confirm: bool = False  # may an account whose e-mail is unverified create posts?
+    min_password_length: int = 10
+    session_idle_s: int = 30 * 24 * 3600
+    session_absolute_s: int = 90 * 24 * 3600
+    login_window_s: int = 15 * 60  # failure counters reset this long after the first failure
+    login_free_attempts: int = 5  # per account: failures before backoff starts
+    login_max_failures: int = 10  # per account: failures in a window that lock it
+    ip_free_attempts: int = 20  # per client address (NAT: many people share one)
+    ip_max_failures: int = 100
+    login_lockout_s: int = 15 * 60
+    mail_sender: str = DEFAULT_MAIL_SENDER
+    verify_token_ttl_s: int = 48 * 3600
+    reset_token_ttl_s: int = 3600
+    reset_mails_per_window: int = 5  # per account per login window; more are dropped silently
 
 
 @lru_cache(maxsize=1)
@@ -88,4 +107,19 @@ def get_settings() -> Settings:
         fanout_limit=_int("FANOUT_LIMIT", 10_000),
         feed_ttl_days=_int("FEED_TTL_DAYS", 180),
         serve_local_routes=_bool("SERVE_LOCAL_ROUTES", False),
+        # .chalice/config.json sets AUTO_CONFIRM per stage; unset, only dev confirms automatically.
+        auto_confirm=_bool("AUTO_CONFIRM", stage == "dev"),
+        min_password_length=max(8, _int("MIN_PASSWORD_LENGTH", 10)),
+        session_idle_s=_int("SESSION_IDLE_SECONDS", 30 * 24 * 3600),
+        session_absolute_s=_int("SESSION_ABSOLUTE_SECONDS", 90 * 24 * 3600),
+        login_window_s=_int("LOGIN_WINDOW_SECONDS", 15 * 60),
+        login_free_attempts=_int("LOGIN_FREE_ATTEMPTS", 5),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 10),
+        ip_free_attempts=_int("LOGIN_IP_FREE_ATTEMPTS", 20),
+        ip_max_failures=_int("LOGIN_IP_MAX_FAILURES", 100),
+        login_lockout_s=_int("LOGIN_LOCKOUT_SECONDS", 15 * 60),
+        mail_sender=os.environ.get("MAIL_SENDER", DEFAULT_MAIL_SENDER),
+        verify_token_ttl_s=_int("VERIFY_TOKEN_TTL_SECONDS", 48 * 3600),
+        reset_token_ttl_s=_int("RESET_TOKEN_TTL_SECONDS", 3600),
+        reset_mails_per_window=_int("RESET_MAILS_PER_WINDOW", 5),
     )

@@ -35,10 +35,41 @@ def storage() -> Storage:
 
 
 @lru_cache(maxsize=1)
-def accounts():  # type: ignore[no-untyped-def]
-    from chalicelib.services.accounts import AccountService  # argon2 loads only where needed
+def mail():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.mail import SesMailer
+    from chalicelib.services.mail import MailService
 
-    return AccountService(UserRepository(), SessionRepository(), tokens())
+    s = get_settings()
+    return MailService(SesMailer(s.mail_sender), public_base_url=s.public_base_url)
+
+
+@lru_cache(maxsize=1)
+def accounts():  # type: ignore[no-untyped-def]
+    # argon2 loads only where needed
+    from chalicelib.adapters.store import AttemptRepository, MailTokenRepository
+    from chalicelib.services.accounts import AccountService, LoginPolicy, MailPolicy, SessionPolicy
+
+    s = get_settings()
+    return AccountService(
+        UserRepository(), SessionRepository(), tokens(),
+        SessionPolicy(idle_s=s.session_idle_s, absolute_s=s.session_absolute_s),
+        s.min_password_length,
+        attempts=AttemptRepository(), mail_tokens=MailTokenRepository(), mail=mail(),
+        login_policy=LoginPolicy(window_s=s.login_window_s, free=s.login_free_attempts,
+                                 max_failures=s.login_max_failures, ip_free=s.ip_free_attempts,
+                                 ip_max_failures=s.ip_max_failures, lockout_s=s.login_lockout_s),
+        mail_policy=MailPolicy(verify_ttl_s=s.verify_token_ttl_s, reset_ttl_s=s.reset_token_ttl_s,
+                               mails_per_window=s.reset_mails_per_window),
+        auto_confirm=s.auto_confirm,
+    )
+
+
+@lru_cache(maxsize=1)
+def roles():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.store import RoleRepository
+    from chalicelib.services.authz import RoleService
+
+    return RoleService(RoleRepository(UserRepository()))
 
 
 @lru_cache(maxsize=1)

@@ -75,6 +75,12 @@ def authenticate(request: Request, *, required: bool = True) -> Principal | None
     return container.tokens().verify(token.strip())
 
 
+def source_ip(request: Request) -> str | None:
+    identity = (request.context or {}).get("identity") or {}
+    ip = identity.get("sourceIp")
+    return str(ip) if ip else None
+
+
 def query(request: Request, name: str) -> str | None:
     params = request.query_params or {}
     return params.get(name)

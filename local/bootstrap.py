@@ -5,9 +5,11 @@ Idempotent: running it twice changes nothing. Never packaged (lives outside chal
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 import uuid
+from email.utils import parseaddr
 from typing import Any
 
 import boto3
@@ -15,6 +17,7 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from chalicelib.config import DEFAULT_MAIL_SENDER  # a constant only: settings are not read here
 from infra import resources as R
 
 
@@ -130,6 +133,11 @@ def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> d
         if exc.response["Error"]["Code"] != "ResourceExistsException":
             raise
     env["SIGNING_KEYS_SECRET"] = secret_name
+
+    # SES refuses to send from an unverified identity (moto too): verify the sender.
+    sender = os.environ.get("MAIL_SENDER") or DEFAULT_MAIL_SENDER
+    _client("ses", endpoint, region).verify_email_identity(EmailAddress=parseaddr(sender)[1])
+    env["MAIL_SENDER"] = sender
     return env
 
 

@@ -7,7 +7,7 @@ become domain errors or idempotent no-ops. Services never see botocore or pynamo
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from pynamodb.connection import Connection
@@ -18,7 +18,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import THROTTLING_CODES, error_code
 from chalicelib.adapters.tables import (
-    BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, PostItem, SessionItem, UserItem, utcnow,
+    AttemptItem, BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, MailTokenItem, PostItem,
+    RoleAuditItem, SessionItem, UserItem, iso, utcnow,
 )
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, Unavailable
@@ -125,6 +126,23 @@ class UserRepository:
         user.update(actions=[UserItem.password_hash.set(new_hash)])
 
     @dynamo_errors
+    def id_for_email(self, email: str) -> str | None:
+        item = _get(EmailItem, EmailItem.key(email))
+        return item.user_id if item else None
+
+    @dynamo_errors
+    def set_email_verified(self, user_id: str, email: str) -> bool:
+        """False when the account's address has changed since the token was sent."""
+        try:
+            UserItem(*UserItem.key(user_id)).update(actions=[UserItem.email_verified.set(True)],
+                                                    condition=UserItem.email == email)
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @dynamo_errors
     def mark_large(self, user_id: str) -> None:
         UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_account.set(True)])
 
@@ -160,6 +178,26 @@ class SessionRepository:
     @dynamo_errors
     def revoke(self, session_id: str) -> None:
         SessionItem(*SessionItem.key(session_id)).update(actions=[SessionItem.revoked.set(True)])
+
+    @dynamo_errors
+    def list_for_user(self, user_id: str) -> list[SessionItem]:
+        """USER_SESSIONS#<uid> on gsi1 (keys only), then one BatchGetItem per 100 sessions.
+        Returns every stored session, revoked and expired ones included: callers filter."""
+        pk, _ = SessionItem.index_key(user_id, "")
+        keys = [(item.pk, item.sk) for item in SessionItem.gsi1.query(pk)]
+        out: list[SessionItem] = []
+        for start in range(0, len(keys), 100):
+            raw = _batch_get_raw(keys[start:start + 100])
+            out.extend(SessionItem.from_raw_data(item) for item in raw.values())
+        return [s for s in out if s.user_id == user_id]
+
+    @dynamo_errors
+    def revoke_many(self, session_ids: Iterable[str]) -> int:
+        count = 0
+        for session_id in session_ids:  # one small UpdateItem each; a user has few sessions
+            self.revoke(session_id)
+            count += 1
+        return count
 
 
 class PostRepository:
@@ -315,3 +353,126 @@ class FeedRepository:
         entries = [(item.sk, item.author_id) for item in result]
         more = result.last_evaluated_key is not None and len(entries) == limit
         return entries, (entries[-1][0] if more and entries else None)
+
+
+class AttemptRepository:
+    """Failed-login counters (per account, per client address) and mail-send counters."""
+
+    @dynamo_errors
+    def load(self, keys: list[tuple[str, str]],
+             user_id: str | None = None) -> tuple[UserItem | None, dict[tuple[str, str], AttemptItem]]:
+        """One BatchGetItem for the counters and the account's profile. When there is no
+        account a key that never exists is read instead, so both paths cost the same."""
+        user_key = UserItem.key(user_id or "-")
+        raw = _batch_get_raw([user_key, *keys])
+        user_raw = raw.pop(user_key, None)
+        user = UserItem.from_raw_data(user_raw) if user_raw and user_id else None
+        return user, {k: AttemptItem.from_raw_data(v) for k, v in raw.items()}
+
+    @dynamo_errors
+    def record_failure(self, key: tuple[str, str], *, now: float, window_s: int) -> AttemptItem:
+        """Atomically count one failure; a counter whose window has ended restarts at 1."""
+        for _attempt in range(3):
+            item = AttemptItem(*key)
+            try:
+                item.update(actions=[AttemptItem.failures.add(1)], condition=AttemptItem.window_ends > now)
+                return item  # pynamodb refreshes the instance from the update's ALL_NEW values
+            except PynamoDBException as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            ends = now + window_s
+            fresh = AttemptItem(*key, failures=1, window_ends=ends,
+                                expires_at=datetime.fromtimestamp(ends, tz=timezone.utc))
+            try:
+                fresh.save(condition=AttemptItem.pk.does_not_exist() | (AttemptItem.window_ends <= now))
+                return fresh
+            except PynamoDBException as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        raise Unavailable()
+
+    @dynamo_errors
+    def block(self, key: tuple[str, str], *, next_allowed_at: float | None, locked_until: float | None,
+              expires: float) -> None:
+        actions: list[Any] = [AttemptItem.expires_at.set(datetime.fromtimestamp(int(expires) + 1, tz=timezone.utc))]
+        if next_allowed_at is not None:
+            actions.append(AttemptItem.next_allowed_at.set(int(next_allowed_at) + 1))
+        if locked_until is not None:
+            # the window ends with the lock, so the count restarts once the lock is over
+            actions += [AttemptItem.locked_until.set(int(locked_until) + 1),
+                        AttemptItem.window_ends.set(int(locked_until) + 1)]
+        AttemptItem(*key).update(actions=actions)
+
+    @dynamo_errors
+    def clear(self, key: tuple[str, str]) -> None:
+        AttemptItem(*key).delete()
+
+    @dynamo_errors
+    def put(self, item: AttemptItem) -> None:
+        item.save()
+
+
+class MailTokenRepository:
+    @dynamo_errors
+    def create(self, item: MailTokenItem) -> None:
+        item.save(condition=MailTokenItem.pk.does_not_exist())
+
+    @dynamo_errors
+    def get(self, token_hash: str) -> MailTokenItem | None:
+        return _get(MailTokenItem, MailTokenItem.key(token_hash), consistent=True)
+
+    @dynamo_errors
+    def consume(self, item: MailTokenItem) -> bool:
+        """Single use: of two concurrent redemptions exactly one succeeds."""
+        try:
+            item.update(actions=[MailTokenItem.used_at.set(iso(utcnow()))],
+                        condition=MailTokenItem.used_at.does_not_exist())
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class RoleRepository:
+    """Roles on the account plus their audit trail, changed in one transaction."""
+
+    def __init__(self, users: UserRepository | None = None) -> None:
+        self.users = users or UserRepository()
+
+    def id_for_handle(self, handle: str) -> str | None:
+        return self.users.id_for_handle(handle)
+
+    @dynamo_errors
+    def change_role(self, user_id: str, role: str, *, grant: bool, actor: str, reason: str | None) -> bool:
+        """False (and no audit entry) when the account already is in the asked-for state."""
+        from ulid import ULID
+
+        user = UserItem(*UserItem.key(user_id))
+        if grant:
+            action = UserItem.roles.add({role})
+            condition = UserItem.pk.exists() & ~UserItem.roles.contains(role)
+        else:
+            action = UserItem.roles.delete({role})
+            condition = UserItem.roles.contains(role)
+        audit = RoleAuditItem(*RoleAuditItem.key(user_id, str(ULID())), user_id=user_id, role=role,
+                              action="grant" if grant else "revoke", actor=actor, reason=reason,
+                              at=iso(utcnow()))
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.update(user, actions=[action], condition=condition)
+                tx.save(audit, condition=RoleAuditItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _is_conditional_cancel(exc):
+                return False
+            if exc.cause_response_code in THROTTLING_CODES:
+                raise Unavailable() from exc
+            raise
+        return True
+
+    @dynamo_errors
+    def list_role_changes(self, user_id: str, *, limit: int) -> list[dict]:
+        items = RoleAuditItem.query(RoleAuditItem.partition(user_id), RoleAuditItem.sk.startswith("ROLE#"),
+                                    limit=limit)
+        return [{"role": i.role, "action": i.action, "actor": i.actor, "reason": i.reason, "at": i.at}
+                for i in items]

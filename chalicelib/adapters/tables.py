@@ -202,3 +202,68 @@ class FeedItem(BaseItem):
     @staticmethod
     def partition(user_id: str) -> str:
         return f"FEED#{user_id}"
+
+
+# -- identity: brute-force counters, e-mail tokens, role audit (issue 3) -------------------------
+class AttemptItem(BaseItem):
+    """Failed-login counter for one account or one client address. DynamoDB's TTL deletes it
+    some time after `expires_at` (up to days later), so readers compare `expires_at` themselves."""
+
+    class Meta(_Meta):
+        pass
+
+    failures = NumberAttribute(default=0)
+    window_ends = NumberAttribute()  # epoch seconds; the counter restarts after this
+    next_allowed_at = NumberAttribute(null=True)  # exponential backoff
+    locked_until = NumberAttribute(null=True)  # temporary lockout
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def key(scope: str, subject: str) -> tuple[str, str]:
+        """scope: 'acct' (a user id, or the identifier typed when no account has it),
+        'ip' (a client address), 'reset' (password-reset mails sent to one account)."""
+        return f"ATTEMPTS#{scope}#{subject.lower()}", "ATTEMPTS"
+
+
+class MailTokenItem(BaseItem):
+    """An e-mailed single-use token (verification, password reset); keyed by its SHA-256."""
+
+    class Meta(_Meta):
+        pass
+
+    purpose = UnicodeAttribute()  # "verify" | "reset"
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    # reset tokens: a fingerprint of the password hash when issued, so any password change
+    # invalidates every outstanding reset link.
+    password_fingerprint = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    used_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def key(token_hash: str) -> tuple[str, str]:
+        return f"MAILTOKEN#{token_hash}", "MAILTOKEN"
+
+
+class RoleAuditItem(BaseItem):
+    """One role change: who changed what for whom, when. Listed per user, oldest first (ULID)."""
+
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    action = UnicodeAttribute()  # "grant" | "revoke"
+    actor = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, change_id: str) -> tuple[str, str]:
+        return f"ROLE_AUDIT#{user_id}", f"ROLE#{change_id}"
+
+    @staticmethod
+    def partition(user_id: str) -> str:
+        return f"ROLE_AUDIT#{user_id}"

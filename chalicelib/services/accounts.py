@@ -1,8 +1,10 @@
-"""Sign-up, login and refresh-token sessions (Easel's own identity layer).
+"""Sign-up, login, sessions, e-mail verification and password reset (Easel's own identity layer).
 
 Passwords: argon2id. Refresh tokens: opaque `<session_id>.<secret>`; only a SHA-256 of the
 secret is stored; every use rotates it and a rotated secret presented again revokes the
-session (OAuth 2.0 Security BCP reuse detection)."""
+session (OAuth 2.0 Security BCP reuse detection). Failed logins are counted per account and
+per client address with exponential backoff and a temporary lockout. E-mailed tokens are
+single-use, expiring, and stored as SHA-256 hashes."""
 from __future__ import annotations
 
 import hashlib
@@ -11,18 +13,22 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from ulid import ULID
 
-from chalicelib.adapters.store import SessionRepository, UserRepository
-from chalicelib.adapters.tables import SessionItem, UserItem, iso, utcnow
+from chalicelib.adapters.store import (
+    AttemptRepository, MailTokenRepository, SessionRepository, UserRepository,
+)
+from chalicelib.adapters.tables import AttemptItem, MailTokenItem, SessionItem, UserItem, iso, utcnow
 from chalicelib.domain import validation as v
-from chalicelib.errors import Unauthorized, ValidationError
+from chalicelib.domain.passwords import MAX_PASSWORD_LENGTH, validate_new_password
+from chalicelib.errors import AppError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationError
 from chalicelib.observability import logger
-from chalicelib.services.tokens import TokenService
+from chalicelib.services.mail import MailService
+from chalicelib.services.tokens import Principal, TokenService
 
 # argon2id at OWASP's recommended minimum (19 MiB, t=2, p=1): ~25-60 ms on a 1 GB Lambda;
 # see docs/identity.md for the measurement and the trade-off.
@@ -30,9 +36,8 @@ PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism
 # Verified against when the handle does not exist, so both paths cost one argon2 verification.
 _DUMMY_HASH = PASSWORD_HASHER.hash("easel-dummy-password-for-uniform-timing")
 MIN_PASSWORD = 10
-MAX_PASSWORD = 256
+MAX_PASSWORD = MAX_PASSWORD_LENGTH
 KEEP_PREVIOUS_SECRETS = 5
-
 
 @dataclass(frozen=True)
 class SessionPolicy:
@@ -40,18 +45,58 @@ class SessionPolicy:
     absolute_s: int = 90 * 24 * 3600
 
 
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Brute-force limits. Per account: `free` failures, then a wait doubling from 1 s with
+    each failure, and at `max_failures` a lockout of `lockout_s`. The same per client address
+    with higher numbers (many people share an address behind NAT)."""
+    window_s: int = 15 * 60
+    free: int = 5
+    max_failures: int = 10
+    ip_free: int = 20
+    ip_max_failures: int = 100
+    lockout_s: int = 15 * 60
+
+
+@dataclass(frozen=True)
+class MailPolicy:
+    verify_ttl_s: int = 48 * 3600
+    reset_ttl_s: int = 3600
+    mails_per_window: int = 5
+    window_s: int = 3600
+    # Password-reset requests answer no sooner than this, so that an address with an account
+    # (lookup + token + SES call) and one without take the same time.
+    reset_floor_s: float = 0.35
+
+
 def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
 class AccountService:
     def __init__(self, users: UserRepository, sessions: SessionRepository, tokens: TokenService,
-                 policy: SessionPolicy = SessionPolicy(), min_password: int = MIN_PASSWORD) -> None:
+                 policy: SessionPolicy = SessionPolicy(), min_password: int = MIN_PASSWORD, *,
+                 attempts: AttemptRepository | None = None, mail_tokens: MailTokenRepository | None = None,
+                 mail: MailService | None = None, login_policy: LoginPolicy = LoginPolicy(),
+                 mail_policy: MailPolicy = MailPolicy(), auto_confirm: bool = False,
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
         self.users = users
         self.sessions = sessions
         self.tokens = tokens
         self.policy = policy
         self.min_password = min_password
+        self.attempts = attempts or AttemptRepository()
+        self.mail_tokens = mail_tokens or MailTokenRepository()
+        self.mail = mail
+        self.login_policy = login_policy
+        self.mail_policy = mail_policy
+        self.auto_confirm = auto_confirm
+        self.clock = clock
+        self.sleep = sleep
 
     # -- sign-up / login -------------------------------------------------------------
     def signup(self, body: Any, *, user_agent: str | None = None) -> dict:
@@ -65,23 +110,69 @@ class AccountService:
         user.user_id = user.pk.split("#", 1)[1]
         self.users.create(user)
         logger.info("user signed up", user_id=user.user_id)
-        return {"user": {"id": user.user_id, "handle": handle},
+        self._send_verification(user)
+        return {"user": {"id": user.user_id, "handle": handle, "email_verified": False},
                 "tokens": self._start_session(user, user_agent)}
 
-    def login(self, body: Any, *, user_agent: str | None = None) -> dict:
+    def login(self, body: Any, *, user_agent: str | None = None, client_ip: str | None = None) -> dict:
         body = v.require_object(body)
         raw_handle = body.get("handle")
         password = body.get("password")
         if not isinstance(raw_handle, str) or not isinstance(password, str):
             raise ValidationError("'handle' and 'password' are required strings.", field="handle")
-        user = self.users.get_by_handle(raw_handle.strip().lower()) if v.HANDLE_RE.match(
-            raw_handle.strip().lower()) else None
+        identifier = raw_handle.strip().lower()[:320]
+        user_id = self._user_id_for(identifier)
+        # Counters are kept for identifiers without an account too: lockouts look the same.
+        acct_key = AttemptItem.key("acct", user_id or f"id:{identifier}")
+        ip_key = AttemptItem.key("ip", client_ip) if client_ip else None
+        keys = [acct_key] + ([ip_key] if ip_key else [])
+        user, counters = self.attempts.load(keys, user_id)
+        now = self.clock()
+        self._refuse_if_blocked(counters.values(), now)
         if not self._verify_password(user, password[:MAX_PASSWORD]):
+            self._count_failure(acct_key, now, self.login_policy.free, self.login_policy.max_failures)
+            if ip_key:
+                self._count_failure(ip_key, now, self.login_policy.ip_free, self.login_policy.ip_max_failures)
             raise Unauthorized("Wrong handle or password.", code="invalid_credentials")
         assert user is not None
+        if acct_key in counters:  # a success forgives the account's earlier failures
+            self.attempts.clear(acct_key)
         if PASSWORD_HASHER.check_needs_rehash(user.password_hash):
             self.users.set_password_hash(user, PASSWORD_HASHER.hash(password))
         return {"tokens": self._start_session(user, user_agent)}
+
+    def _user_id_for(self, identifier: str) -> str | None:
+        """Login by handle or by e-mail address: one lookup item read either way."""
+        if "@" in identifier:
+            return self.users.id_for_email(identifier) if v.EMAIL_RE.match(identifier) else None
+        return self.users.id_for_handle(identifier) if v.HANDLE_RE.match(identifier) else None
+
+    def _refuse_if_blocked(self, counters: Any, now: float) -> None:
+        wait = 0.0
+        for c in counters:
+            # DynamoDB deletes expired items lazily (hours to days): the TTL is checked here.
+            if c.expires_at is not None and c.expires_at.timestamp() <= now:
+                continue
+            for until in (c.locked_until, c.next_allowed_at):
+                if until is not None and until > now:
+                    wait = max(wait, until - now)
+        if wait > 0:
+            retry = max(1, int(wait + 0.999))
+            raise TooManyRequests("Too many failed attempts; try again later.", code="too_many_attempts",
+                                  headers={"Retry-After": str(retry)})
+
+    def _count_failure(self, key: tuple[str, str], now: float, free: int, max_failures: int) -> None:
+        p = self.login_policy
+        counter = self.attempts.record_failure(key, now=now, window_s=p.window_s)
+        failures = int(counter.failures)
+        if failures >= max_failures:
+            until = now + p.lockout_s
+            self.attempts.block(key, next_allowed_at=None, locked_until=until, expires=until)
+            logger.warning("login locked", key=key[0].split("#", 2)[1], failures=failures)
+        elif failures > free:
+            delay = min(2 ** (failures - free - 1), p.lockout_s)
+            self.attempts.block(key, next_allowed_at=now + delay, locked_until=None,
+                                expires=max(float(counter.window_ends), now + delay))
 
     def _verify_password(self, user: UserItem | None, password: str) -> bool:
         try:
@@ -90,15 +181,8 @@ class AccountService:
             return False
         return user is not None
 
-    def _validate_password(self, password: Any) -> str:
-        if not isinstance(password, str):
-            raise ValidationError("'password' is required.", field="password")
-        if len(password) < self.min_password:
-            raise ValidationError(f"'password' must be at least {self.min_password} characters.",
-                                  field="password")
-        if len(password) > MAX_PASSWORD:
-            raise ValidationError(f"'password' must be at most {MAX_PASSWORD} characters.", field="password")
-        return password
+    def _validate_password(self, password: Any, field: str = "password") -> str:
+        return validate_new_password(password, min_length=self.min_password, field=field)
 
     # -- sessions ----------------------------------------------------------------------
     def _start_session(self, user: UserItem, user_agent: str | None) -> dict:
@@ -116,7 +200,7 @@ class AccountService:
 
     def _token_pair(self, user: UserItem, session_id: str, secret: str) -> dict:
         access = self.tokens.issue(user_id=user.user_id, handle=user.handle, session_id=session_id,
-                                   roles=set(user.roles or ()))
+                                   roles=set(user.roles or ()), email_verified=bool(user.email_verified))
         return {"access_token": access, "refresh_token": f"{session_id}.{secret}",
                 "token_type": "Bearer", "expires_in": self.tokens.ttl_s}
 
@@ -130,8 +214,7 @@ class AccountService:
         now = time.time()
         if session is None or session.revoked:
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
-        idle_expired = session.expires_at is not None and session.expires_at.timestamp() < now
-        if idle_expired or session.absolute_expiry < now:
+        if not self._alive(session, now):
             raise Unauthorized("The session has expired; sign in again.", code="session_expired")
         presented = _hash_secret(secret)
         if not hmac.compare_digest(presented, session.secret_hash):
@@ -154,3 +237,184 @@ class AccountService:
             self.sessions.revoke(session_id)
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         return {"tokens": self._token_pair(user, session_id, new_secret)}
+
+    @staticmethod
+    def _alive(session: SessionItem, now: float) -> bool:
+        idle_expired = session.expires_at is not None and session.expires_at.timestamp() < now
+        return not session.revoked and not idle_expired and session.absolute_expiry >= now
+
+    def require_live_session(self, principal: Principal) -> SessionItem:
+        """For sensitive routes: an access token outlives a logout by up to its 15 minutes;
+        these routes pay one read to refuse it at once (see docs/identity.md)."""
+        session = self.sessions.get(principal.session_id)
+        if session is None or session.user_id != principal.user_id or not self._alive(session, time.time()):
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        return session
+
+    def list_sessions(self, principal: Principal) -> dict:
+        now = time.time()
+        live = [s for s in self.sessions.list_for_user(principal.user_id) if self._alive(s, now)]
+        if not any(s.session_id == principal.session_id for s in live):
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        live.sort(key=lambda s: s.last_used_at, reverse=True)
+        return {"items": [{"id": s.session_id, "created_at": s.created_at, "last_used_at": s.last_used_at,
+                           "user_agent": s.user_agent, "current": s.session_id == principal.session_id}
+                          for s in live]}
+
+    def end_session(self, principal: Principal, session_id: str) -> None:
+        self.require_live_session(principal)
+        session = self.sessions.get(session_id) if 0 < len(session_id) <= 64 else None
+        # Someone else's session and no session at all answer alike: nothing to learn.
+        if session is None or session.user_id != principal.user_id or session.revoked:
+            raise NotFound("No such session.", code="session_not_found")
+        self.sessions.revoke(session_id)
+
+    def logout(self, principal: Principal) -> None:
+        """Idempotent; ends only the session the access token belongs to."""
+        session = self.sessions.get(principal.session_id)
+        if session is not None and session.user_id == principal.user_id and not session.revoked:
+            self.sessions.revoke(principal.session_id)
+
+    def logout_all(self, principal: Principal) -> dict:
+        self.require_live_session(principal)
+        return {"sessions_ended": self._end_sessions(principal.user_id, keep=None)}
+
+    def _end_sessions(self, user_id: str, *, keep: str | None) -> int:
+        now = time.time()
+        ids = [s.session_id for s in self.sessions.list_for_user(user_id)
+               if s.session_id != keep and self._alive(s, now)]
+        return self.sessions.revoke_many(ids)
+
+    def change_password(self, principal: Principal, body: Any) -> dict:
+        body = v.require_object(body)
+        current, new = body.get("current_password"), body.get("new_password")
+        if not isinstance(current, str):
+            raise ValidationError("'current_password' is required.", field="current_password")
+        self.require_live_session(principal)
+        acct_key = AttemptItem.key("acct", principal.user_id)
+        user, counters = self.attempts.load([acct_key], principal.user_id)
+        now = self.clock()
+        self._refuse_if_blocked(counters.values(), now)  # a stolen access token cannot guess on
+        if user is None:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        if not self._verify_password(user, current[:MAX_PASSWORD]):
+            self._count_failure(acct_key, now, self.login_policy.free, self.login_policy.max_failures)
+            raise Forbidden("The current password is wrong.", code="wrong_password", field="current_password")
+        new = self._validate_password(new, field="new_password")
+        self.users.set_password_hash(user, PASSWORD_HASHER.hash(new))
+        ended = self._end_sessions(user.user_id, keep=principal.session_id)
+        logger.info("password changed", user_id=user.user_id, sessions_ended=ended)
+        return {"status": "password_changed", "sessions_ended": ended}
+
+    # -- e-mail: verification and password reset --------------------------------------------
+    def _issue_mail_token(self, user: UserItem, purpose: str, ttl_s: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        self.mail_tokens.create(MailTokenItem(
+            *MailTokenItem.key(_hash_secret(token)), purpose=purpose, user_id=user.user_id, email=user.email,
+            password_fingerprint=_fingerprint(user.password_hash) if purpose == "reset" else None,
+            created_at=iso(utcnow()), valid_until=int(now + ttl_s),
+            expires_at=datetime.fromtimestamp(now + ttl_s, tz=timezone.utc)))
+        return token
+
+    def _mail_allowed(self, user_id: str) -> bool:
+        """At most `mails_per_window` identity mails per account per window (no mail bombing)."""
+        p = self.mail_policy
+        counter = self.attempts.record_failure(AttemptItem.key("mail", user_id), now=self.clock(),
+                                               window_s=p.window_s)
+        return int(counter.failures) <= p.mails_per_window
+
+    def _send_verification(self, user: UserItem) -> None:
+        if self.mail is None:
+            return
+        try:
+            token = self._issue_mail_token(user, "verify", self.mail_policy.verify_ttl_s)
+            self.mail.send_verification(to=user.email, handle=user.handle, token=token,
+                                        valid_hours=self.mail_policy.verify_ttl_s // 3600)
+        except AppError:
+            # Sign-up has succeeded; the user can ask for another mail (POST /v1/auth/verify/resend).
+            logger.exception("verification mail not sent", user_id=user.user_id)
+
+    def resend_verification(self, principal: Principal) -> dict:
+        user = self.users.get(principal.user_id)
+        if user is None:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        if user.email_verified:
+            return {"status": "already_verified"}
+        if self._mail_allowed(user.user_id):
+            self._send_verification(user)
+        return {"status": "sent"}
+
+    def _redeem(self, body: Any, purpose: str) -> tuple[MailTokenItem, UserItem]:
+        body = v.require_object(body)
+        token = body.get("token")
+        invalid = ValidationError("The link is invalid, used or expired.", code="invalid_token", field="token")
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            raise invalid
+        item = self.mail_tokens.get(_hash_secret(token))
+        if item is None or item.purpose != purpose or item.used_at or item.valid_until <= time.time():
+            raise invalid
+        user = self.users.get(item.user_id, consistent=True)
+        if user is None or user.email.lower() != item.email.lower():
+            raise invalid
+        if purpose == "reset" and item.password_fingerprint != _fingerprint(user.password_hash):
+            raise invalid  # the password changed since this link was sent
+        return item, user
+
+    def verify_email(self, body: Any) -> dict:
+        item, user = self._redeem(body, "verify")
+        if not self.mail_tokens.consume(item) or not self.users.set_email_verified(user.user_id, item.email):
+            raise ValidationError("The link is invalid, used or expired.", code="invalid_token", field="token")
+        logger.info("e-mail verified", user_id=user.user_id)
+        return {"status": "verified", "email_verified": True}
+
+    def request_password_reset(self, body: Any) -> dict:
+        """Always the same answer (202) after the same time, account or not."""
+        started = time.monotonic()
+        try:
+            body = v.require_object(body)
+            raw = body.get("email")
+            email = raw.strip() if isinstance(raw, str) else ""
+            user_id = self.users.id_for_email(email) if v.EMAIL_RE.match(email) and len(email) <= 320 else None
+            user = self.users.get(user_id) if user_id else None
+            if user is not None and self.mail is not None and self._mail_allowed(user.user_id):
+                token = self._issue_mail_token(user, "reset", self.mail_policy.reset_ttl_s)
+                self.mail.send_password_reset(to=user.email, handle=user.handle, token=token,
+                                              valid_minutes=self.mail_policy.reset_ttl_s // 60)
+        finally:
+            elapsed = time.monotonic() - started
+            if elapsed < self.mail_policy.reset_floor_s:
+                self.sleep(self.mail_policy.reset_floor_s - elapsed)
+            else:
+                logger.warning("password-reset request slower than its floor", elapsed_s=round(elapsed, 3))
+        return {"status": "accepted",
+                "message": "If an account has that address, a reset link is on its way."}
+
+    def confirm_password_reset(self, body: Any) -> dict:
+        """Works for a locked account too: it proves the mailbox, clears the lockout and ends
+        every session (whoever guessed or stole the old password is signed out)."""
+        body = v.require_object(body)
+        password = self._validate_password(body.get("password"))  # before the token is spent
+        item, user = self._redeem(body, "reset")
+        if not self.mail_tokens.consume(item):
+            raise ValidationError("The link is invalid, used or expired.", code="invalid_token", field="token")
+        self.users.set_password_hash(user, PASSWORD_HASHER.hash(password))
+        if not user.email_verified:  # the mailbox has just been proven
+            self.users.set_email_verified(user.user_id, item.email)
+        ended = self._end_sessions(user.user_id, keep=None)
+        self.attempts.clear(AttemptItem.key("acct", user.user_id))
+        logger.info("password reset", user_id=user.user_id, sessions_ended=ended)
+        return {"status": "password_reset", "sessions_ended": ended}
+
+    # -- what a stage lets unverified accounts do -------------------------------------------
+    def ensure_can_post(self, principal: Principal) -> None:
+        """Raise `Forbidden` (code `email_unverified`) when this stage requires a verified
+        e-mail address to create posts (AUTO_CONFIRM false) and the account has none. Free
+        when the token says verified; otherwise one read, so a just-verified user need not
+        wait for a token refresh."""
+        if self.auto_confirm or principal.email_verified:
+            return
+        user = self.users.get(principal.user_id)
+        if user is None or not user.email_verified:
+            raise Forbidden("Confirm your e-mail address first (see the mail we sent you).",
+                            code="email_unverified")

@@ -3,7 +3,9 @@ previous keys so that tokens signed before a rotation stay valid until they expi
 from __future__ import annotations
 
 import base64
+import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -29,9 +31,35 @@ class Principal:
     handle: str
     session_id: str
     roles: frozenset[str]
+    # As of when the token was issued; `AccountService.ensure_can_post` re-reads when False.
+    email_verified: bool = False
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+
+def new_signing_key() -> dict[str, str]:
+    """A fresh Ed25519 key as stored in the secret: {"kid", "private_pem"}."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    return {"kid": uuid.uuid4().hex[:16], "private_pem": pem}
+
+
+def new_keyring_secret() -> dict[str, Any]:
+    return {"current": new_signing_key(), "previous": [], "cursor_key": secrets.token_hex(32)}
+
+
+# Keys kept after rotation. One is enough while rotations are further apart than an access
+# token's lifetime plus the key-ring cache (15 + 5 minutes); see docs/identity.md.
+KEEP_PREVIOUS_KEYS = 1
+
+
+def rotate_keyring_secret(raw: dict[str, Any], keep_previous: int = KEEP_PREVIOUS_KEYS) -> dict[str, Any]:
+    """current -> previous, a new current; the cursor MAC key is left alone (cursors in
+    clients' hands stay valid). Pure: the caller reads and writes the secret."""
+    previous = [raw["current"], *raw.get("previous", [])][:keep_previous]
+    return {**raw, "current": new_signing_key(), "previous": previous}
 
 
 class KeyRing:
@@ -95,11 +123,12 @@ class TokenService:
         self.ttl_s = ttl_s
 
     def issue(self, *, user_id: str, handle: str, session_id: str, roles: frozenset[str] | set[str],
-              now: float | None = None) -> str:
+              now: float | None = None, email_verified: bool = False) -> str:
         now = time.time() if now is None else now
         key = self.keyring.current()
         claims = {"iss": self.issuer, "aud": self.audience, "sub": user_id, "handle": handle,
-                  "sid": session_id, "roles": sorted(roles), "iat": int(now), "exp": int(now) + self.ttl_s}
+                  "sid": session_id, "roles": sorted(roles), "ev": bool(email_verified),
+                  "iat": int(now), "exp": int(now) + self.ttl_s}
         return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> Principal:
@@ -122,4 +151,5 @@ class TokenService:
             raise Unauthorized("The access token is invalid.", code="invalid_token") from None
         roles = claims.get("roles") or []
         return Principal(user_id=claims["sub"], handle=str(claims.get("handle", "")),
-                         session_id=claims["sid"], roles=frozenset(r for r in roles if isinstance(r, str)))
+                         session_id=claims["sid"], roles=frozenset(r for r in roles if isinstance(r, str)),
+                         email_verified=claims.get("ev") is True)

@@ -137,3 +137,19 @@ def test_jwks_publishes_the_public_key(client):
     status, body, _ = call(client, "GET", "/.well-known/jwks.json")
     assert status == 200
     assert body["keys"] and body["keys"][0]["kty"] == "OKP" and "d" not in body["keys"][0]
+
+
+def test_stages_without_auto_confirm_require_a_verified_email_to_post(client):
+    import copy
+
+    from chalicelib import container
+    from chalicelib.errors import Forbidden
+
+    user = signup(client)
+    principal = container.tokens().verify(user["access_token"])
+    strict = copy.copy(container.accounts())
+    strict.auto_confirm = False  # as in staging and prod (.chalice/config.json AUTO_CONFIRM=false)
+    with pytest.raises(Forbidden) as refused:
+        strict.ensure_can_post(principal)
+    assert refused.value.code == "email_unverified"
+    container.accounts().ensure_can_post(principal)  # dev auto-confirms: no error
