@@ -94,3 +94,36 @@ def upload_processor():  # type: ignore[no-untyped-def]
 
     return UploadProcessor(PostRepository(), UserRepository(), GraphRepository(), FeedRepository(),
                            storage(), get_settings())
+
+
+# -- community: discovery, tags, messages, jobs (chalicelib/services/{discovery,tags,messages,jobs}.py)
+@lru_cache(maxsize=1)
+def discovery():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.social_store import DiscoveryRepository
+    from chalicelib.services.discovery import DiscoveryService
+
+    return DiscoveryService(DiscoveryRepository(), PostRepository(), get_settings(), lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def tags():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.social_store import DiscoveryRepository
+    from chalicelib.services.tags import TagService
+
+    return TagService(DiscoveryRepository(), PostRepository(), get_settings(), lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def messages():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.social_store import MessageRepository
+    from chalicelib.services.messages import MessageService
+
+    return MessageService(MessageRepository(), UserRepository(), get_settings(), lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def jobs():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.social_store import JobRepository
+    from chalicelib.services.jobs import JobService
+
+    return JobService(JobRepository(), get_settings(), lambda: keyring().cursor_key())

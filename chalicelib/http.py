@@ -4,6 +4,7 @@ import chalice."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import uuid
 from typing import Any, Callable
@@ -86,6 +87,35 @@ def query(request: Request, name: str) -> str | None:
     return params.get(name)
 
 
+def entity_tag(payload: str | bytes) -> str:
+    data = payload.encode() if isinstance(payload, str) else payload
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = {part.strip().removeprefix("W/") for part in header.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+def conditional_get(request: Request, response: Response) -> Response:
+    """Public GET responses carry an ETag (hash of the body, so it changes whenever the content
+    does) and answer a matching If-None-Match with 304: CloudFront and browsers revalidate
+    for the price of a Lambda call without the body. Personal responses are left alone."""
+    cache_control = response.headers.get("Cache-Control", "")
+    if request.method != "GET" or response.status_code != 200 or not cache_control.startswith("public"):
+        return response
+    payload = response.body if isinstance(response.body, (str, bytes)) else json.dumps(response.body)
+    etag = entity_tag(payload)
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        headers["ETag"] = etag
+        return Response(body="", status_code=304, headers=headers)
+    response.headers["ETag"] = etag
+    return response
+
+
 def install_middleware(app: Chalice) -> None:
     @app.middleware("http")
     def edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -102,6 +132,7 @@ def install_middleware(app: Chalice) -> None:
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
             response = json_response({"error": {"code": code, "message": str(response.body.get("Message"))}},
                                      response.status_code, headers=headers)
+        response = conditional_get(event, response)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers["X-Request-Id"] = request_id

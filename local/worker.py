@@ -89,6 +89,41 @@ class Worker:
                 time.sleep(1)
 
 
+def scheduled_event(rule: str) -> dict[str, Any]:
+    """What EventBridge delivers to a scheduled Lambda."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"], "detail": {}}
+
+
+class ScheduleRunner:
+    """Locally, EventBridge's part: calls every `@app.schedule` handler of the Chalice app
+    (blueprints included) every `interval_s` seconds, whatever its production rate — locally
+    one wants fresh results, not realistic cadence."""
+
+    def __init__(self, chalice_app: Any, interval_s: float) -> None:
+        from chalice.app import ScheduledEventConfig
+
+        self.interval_s = interval_s
+        self.handlers = [(cfg.name, chalice_app.handler_map[cfg.name]) for cfg in chalice_app.event_sources
+                         if isinstance(cfg, ScheduledEventConfig)]
+        self.runs = 0
+
+    def run_once(self) -> None:
+        for name, handler in self.handlers:
+            try:
+                handler(scheduled_event(name), FakeLambdaContext(f"easel-dev-{name}"))
+            except Exception as exc:  # noqa: BLE001 - like Lambda: one failed run, the next one retries
+                print(f"worker: scheduled {name} raised {exc!r}", file=sys.stderr, flush=True)
+        self.runs += 1
+
+    def run(self, stopping: threading.Event) -> None:
+        while not stopping.is_set():
+            self.run_once()
+            stopping.wait(self.interval_s)
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     from local.devserver import apply_stage_environment
@@ -98,6 +133,10 @@ def main() -> None:
 
     worker = Worker(os.environ["UPLOAD_QUEUE_URL"], easel_app.handle_uploads)
     signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())
+    schedules = ScheduleRunner(easel_app.app, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "15")))
+    threading.Thread(target=schedules.run, args=(worker.stopping,), name="schedules", daemon=True).start()
+    print(f"worker: running {len(schedules.handlers)} scheduled handler(s) every {schedules.interval_s:g}s",
+          flush=True)
     print("worker: polling the upload queue", flush=True)
     try:
         worker.run()

@@ -65,6 +65,9 @@ class UploadProcessor:
         if not self.posts.decide(post, status=status, screening=screening, images=images, labels=labels,
                                  decided_at=iso(utcnow())):
             return Outcome(key, "skipped:decided_concurrently", post_id)
+        if status == "published":  # discovery + tag indexes (chalicelib/services/discovery.py)
+            from chalicelib.services.discovery import index_published
+            index_published(post)
         metrics.add_metric(name=f"Upload_{status}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="UploadProcessingMs", unit=MetricUnit.Milliseconds,
                            value=(time.monotonic() - started) * 1000)
