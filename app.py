@@ -116,10 +116,12 @@ def feed() -> Response:
 # (identity extras, moderation, community, admin/costs live in chalicelib/routes/*.py)
 from chalicelib.routes.identity import bp as identity_bp  # noqa: E402
 from chalicelib.routes.identity import dev_bp as identity_dev_bp  # noqa: E402
+from chalicelib.routes.moderation import bp as moderation_bp  # noqa: E402
 from chalicelib.routes.social import bp as social_bp  # noqa: E402
 
 app.register_blueprint(identity_bp)
 app.register_blueprint(social_bp)
+app.register_blueprint(moderation_bp)
 if settings.serve_local_routes:  # GET /dev/outbox: the local platform's sent mail
     app.register_blueprint(identity_dev_bp)
 

@@ -75,3 +75,20 @@ class Storage:
             return resp["Body"].read(), resp.get("ContentType", "application/octet-stream")
         except (ClientError, BotoCoreError) as exc:
             raise _translate(exc) from exc
+
+    # -- moderation: short-lived views of originals, and deletion of a removed post's media --------
+    def presign_original_get(self, key: str, ttl_s: int = 300) -> str:
+        return client("s3").generate_presigned_url("get_object", Params={"Bucket": self.uploads_bucket, "Key": key},
+                                                   ExpiresIn=ttl_s)
+
+    def delete_objects(self, bucket: str, keys: list[str]) -> None:
+        """Idempotent: deleting a missing key is not an error in S3."""
+        s3 = client("s3")
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start:start + 1000]
+            if not chunk:
+                continue
+            try:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+            except (ClientError, BotoCoreError) as exc:
+                raise _translate(exc) from exc

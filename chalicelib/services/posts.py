@@ -5,16 +5,20 @@ from typing import Any
 
 from ulid import ULID
 
+from chalicelib.adapters.screening_store import ImageRepository
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.store import PostRepository
 from chalicelib.adapters.tables import PostItem, iso, utcnow
+from chalicelib.adapters.tables_screening import PostImageItem
 from chalicelib.config import Settings
 from chalicelib.domain import validation as v
 from chalicelib.errors import NotFound, ValidationError
 from chalicelib.services.tokens import Principal
 
-STATUSES = ("awaiting_upload", "processing", "published", "held_for_review", "rejected")
+STATUSES = ("awaiting_upload", "processing", "published", "held_for_review", "rejected", "removed")
 PREFERRED_WIDTH = 1280
+MAX_IMAGES = 10
+SELF_LABELS = ("mature",)
 
 
 def upload_key(author_id: str, post_id: str, index: int = 0) -> str:
@@ -59,43 +63,93 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str) -> dict
         screening = post.screening or {}
         view["screening"] = {"decision": screening.get("decision"), "reasons": screening.get("reasons", []),
                              "signals": screening.get("signals", {}), "checks": screening.get("checks", []),
+                             "images": screening.get("images", []), "moderation": screening.get("moderation", []),
+                             "thresholds": screening.get("thresholds", {}), "detectors": screening.get("detectors", {}),
+                             "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
                              "decided_at": post.decided_at}
     return view
 
 
 class PostService:
-    def __init__(self, posts: PostRepository, storage: Storage, settings: Settings) -> None:
+    def __init__(self, posts: PostRepository, storage: Storage, settings: Settings,
+                 images: ImageRepository | None = None) -> None:
         self.posts = posts
         self.storage = storage
         self.settings = settings
+        self.images = images or ImageRepository()
 
     def create(self, principal: Principal, body: Any) -> dict:
         body = v.require_object(body)
         title = v.string(body, "title", max_length=v.MAX_TITLE, min_length=1)
         description = v.string(body, "description", required=False, max_length=v.MAX_DESCRIPTION)
         tags = v.tags(body.get("tags"))
-        content_type = v.string(body, "content_type", max_length=100)
-        assert content_type is not None and title is not None
+        specs = self._image_specs(body)
+        protected = body.get("protected", False)
+        if not isinstance(protected, bool):
+            raise ValidationError("'protected' must be true or false (Glaze/Nightshade protection).",
+                                  field="protected")
+        labels = body.get("labels", [])
+        if not isinstance(labels, list) or any(label not in SELF_LABELS for label in labels):
+            raise ValidationError("'labels' may only contain: " + ", ".join(SELF_LABELS) + ".", field="labels")
+        assert title is not None
+        post_id = str(ULID())
+        now = iso(utcnow())
+        post = PostItem(*PostItem.key(post_id), post_id=post_id, author_id=principal.user_id,
+                        author_handle=principal.handle, title=title, description=description or None,
+                        tags=tags, status="awaiting_upload", content_type=specs[0][0],
+                        content_length=specs[0][1], images=[], labels=sorted(set(labels)), created_at=now)
+        # Image items first: an upload can never arrive before the post knows its images.
+        self.images.create_all([
+            PostImageItem(*PostImageItem.key(post_id, i), post_id=post_id, index=i, content_type=ct,
+                          content_length=length, status="awaiting_upload", protected=protected, created_at=now)
+            for i, (ct, length) in enumerate(specs)])
+        self.posts.create(post)
+        uploads = []
+        for i, (ct, length) in enumerate(specs):
+            upload = self.storage.presign_upload(upload_key(principal.user_id, post_id, i), ct, length,
+                                                 self.settings.upload_url_ttl_s)
+            uploads.append({"url": upload["url"], "fields": upload["fields"],
+                            "expires_in": self.settings.upload_url_ttl_s})
+        view = post_view(post, viewer_id=principal.user_id, media_base=self.settings.media_base_url)
+        view["protected"] = protected
+        return {"post": view, "upload": uploads[0], "uploads": uploads}
+
+    def _image_spec(self, item: Any, prefix: str) -> tuple[str, int]:
+        def name(n: str) -> str:
+            return f"{prefix}{n}"
+
+        content_type = item.get("content_type")
+        if not isinstance(content_type, str) or not content_type:
+            raise ValidationError(f"'{name('content_type')}' is required.", field=name("content_type"))
         content_type = content_type.lower()
         if content_type not in v.ALLOWED_CONTENT_TYPES:
             raise ValidationError("'content_type' must be one of " + ", ".join(sorted(v.ALLOWED_CONTENT_TYPES)) + ".",
-                                  field="content_type", code="unsupported_media_type")
-        if isinstance(body.get("content_length"), int) and not isinstance(body.get("content_length"), bool) \
-                and body["content_length"] > self.settings.max_upload_bytes:
+                                  field=name("content_type"), code="unsupported_media_type")
+        raw = item.get("content_length")
+        if isinstance(raw, int) and not isinstance(raw, bool) and raw > self.settings.max_upload_bytes:
             raise ValidationError(f"'content_length' exceeds the {self.settings.max_upload_bytes} byte limit.",
-                                  field="content_length", code="file_too_large")
-        length = v.integer(body, "content_length", minimum=1, maximum=self.settings.max_upload_bytes)
-        post_id = str(ULID())
-        post = PostItem(*PostItem.key(post_id), post_id=post_id, author_id=principal.user_id,
-                        author_handle=principal.handle, title=title, description=description or None,
-                        tags=tags, status="awaiting_upload", content_type=content_type,
-                        content_length=length, images=[], labels=[], created_at=iso(utcnow()))
-        self.posts.create(post)
-        upload = self.storage.presign_upload(upload_key(principal.user_id, post_id), content_type, length,
-                                             self.settings.upload_url_ttl_s)
-        return {"post": post_view(post, viewer_id=principal.user_id, media_base=self.settings.media_base_url),
-                "upload": {"url": upload["url"], "fields": upload["fields"],
-                           "expires_in": self.settings.upload_url_ttl_s}}
+                                  field=name("content_length"), code="file_too_large")
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
+            raise ValidationError(f"'{name('content_length')}' must be an integer of at least 1.",
+                                  field=name("content_length"))
+        return content_type, raw
+
+    def _image_specs(self, body: dict) -> list[tuple[str, int]]:
+        """The single-image form (`content_type`, `content_length`) or `images: [...]` (1-10)."""
+        if "images" not in body:
+            return [self._image_spec(body, "")]
+        images = body["images"]
+        if "content_type" in body or "content_length" in body:
+            raise ValidationError("Send either 'images' or 'content_type'/'content_length', not both.",
+                                  field="images")
+        if not isinstance(images, list) or not 1 <= len(images) <= MAX_IMAGES:
+            raise ValidationError(f"'images' must be a list of 1 to {MAX_IMAGES} images.", field="images")
+        specs = []
+        for i, item in enumerate(images):
+            if not isinstance(item, dict):
+                raise ValidationError(f"'images[{i}]' must be an object.", field=f"images[{i}]")
+            specs.append(self._image_spec(item, f"images[{i}]."))
+        return specs
 
     def get(self, post_id: str, viewer: Principal | None) -> dict:
         post = self.posts.get(post_id) if len(post_id) <= 40 else None
