@@ -114,12 +114,14 @@ def feed() -> Response:
 
 # -- blueprints: each feature area registers its routes here -----------------------------------
 # (identity extras, moderation, community, admin/costs live in chalicelib/routes/*.py)
+from chalicelib.routes.community import bp as community_bp  # noqa: E402
 from chalicelib.routes.identity import bp as identity_bp  # noqa: E402
 from chalicelib.routes.identity import dev_bp as identity_dev_bp  # noqa: E402
 from chalicelib.routes.moderation import bp as moderation_bp  # noqa: E402
 from chalicelib.routes.social import bp as social_bp  # noqa: E402
 
 app.register_blueprint(identity_bp)
+app.register_blueprint(community_bp)
 app.register_blueprint(social_bp)
 app.register_blueprint(moderation_bp)
 if settings.serve_local_routes:  # GET /dev/outbox: the local platform's sent mail
@@ -146,7 +148,11 @@ def handle_uploads(event: SQSEvent) -> dict:
     processor_ = container.upload_processor()
 
     def record_handler(record: object) -> None:
-        for bucket, key in s3_records(json.loads(record.body)):  # type: ignore[attr-defined]
+        message = json.loads(record.body)  # type: ignore[attr-defined]
+        if isinstance(message, dict) and "type" in message:  # typed background jobs (repost fan-out)
+            logger.info("job processed", type=message.get("type"), result=container.interactions().handle_job(message))
+            return
+        for bucket, key in s3_records(message):
             outcome = processor_.process(bucket, key)
             logger.info("upload processed", key=outcome.key, result=outcome.result, post_id=outcome.post_id)
 

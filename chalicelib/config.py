@@ -78,6 +78,11 @@ class Settings:
     verify_token_ttl_s: int = 48 * 3600
     reset_token_ttl_s: int = 3600
     reset_mails_per_window: int = 5  # per account per login window; more are dropped silently
+    # Community: CloudFront distribution told to forget deleted media (unset locally: skipped),
+    # the queue that carries background jobs (repost fan-out), notification retention.
+    cdn_distribution_id: str | None = None
+    upload_queue_name: str = "easel-dev-uploads"
+    notification_ttl_days: int = 90
 
 
 @lru_cache(maxsize=1)
@@ -122,4 +127,7 @@ def get_settings() -> Settings:
         verify_token_ttl_s=_int("VERIFY_TOKEN_TTL_SECONDS", 48 * 3600),
         reset_token_ttl_s=_int("RESET_TOKEN_TTL_SECONDS", 3600),
         reset_mails_per_window=_int("RESET_MAILS_PER_WINDOW", 5),
+        cdn_distribution_id=os.environ.get("CDN_DISTRIBUTION_ID") or None,
+        upload_queue_name=os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{stage}-uploads"),
+        notification_ttl_days=_int("NOTIFICATION_TTL_DAYS", 90),
     )

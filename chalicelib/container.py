@@ -40,7 +40,8 @@ def mail():  # type: ignore[no-untyped-def]
     from chalicelib.services.mail import MailService
 
     s = get_settings()
-    return MailService(SesMailer(s.mail_sender), public_base_url=s.public_base_url)
+    archive = s.uploads_bucket if s.serve_local_routes else None  # feeds GET /dev/outbox locally
+    return MailService(SesMailer(s.mail_sender, archive_bucket=archive), public_base_url=s.public_base_url)
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +85,8 @@ def social():  # type: ignore[no-untyped-def]
     from chalicelib.services.social import SocialService
 
     return SocialService(UserRepository(), GraphRepository(), FeedRepository(), PostRepository(),
-                         get_settings(), lambda: keyring().cursor_key())
+                         get_settings(), lambda: keyring().cursor_key(),
+                         on_follow=lambda follower, followee: notifications().notify(followee, "follow", follower))
 
 
 @lru_cache(maxsize=1)
@@ -127,3 +129,51 @@ def jobs():  # type: ignore[no-untyped-def]
     from chalicelib.services.jobs import JobService
 
     return JobService(JobRepository(), get_settings(), lambda: keyring().cursor_key())
+
+# -- community (profiles, collections, interactions, blocks, notifications) -----------------
+@lru_cache(maxsize=1)
+def notifications():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.community_store import NotificationRepository, RelationRepository
+    from chalicelib.services.notifications import NotificationService
+
+    return NotificationService(NotificationRepository(), RelationRepository(), get_settings(),
+                               lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def profiles():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.community_store import ProfileRepository
+    from chalicelib.services.profiles import ProfileService
+
+    return ProfileService(UserRepository(), ProfileRepository(), PostRepository())
+
+
+@lru_cache(maxsize=1)
+def collections():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.community_store import CollectionRepository, RelationRepository
+    from chalicelib.services.collections import CollectionService
+
+    return CollectionService(CollectionRepository(), PostRepository(), UserRepository(), RelationRepository(),
+                             get_settings(), lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def interactions():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.community_aws import EventQueue
+    from chalicelib.adapters.community_store import (
+        FeedEntryRepository, InteractionRepository, RelationRepository,
+    )
+    from chalicelib.services.interactions import InteractionService
+
+    s = get_settings()
+    return InteractionService(PostRepository(), UserRepository(), GraphRepository(), InteractionRepository(),
+                              RelationRepository(), FeedEntryRepository(), EventQueue(s.upload_queue_name),
+                              notifications().notify, s, lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def relations():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.community_store import RelationRepository
+    from chalicelib.services.interactions import RelationService
+
+    return RelationService(UserRepository(), RelationRepository())

@@ -60,15 +60,25 @@ def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) 
         return None
 
 
+BATCH_GET_MAX = 100  # DynamoDB's limit of keys per BatchGetItem
+
+
 def _batch_get_raw(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-    """One BatchGetItem for items of any entity (<=100 keys); retries unprocessed keys.
+    """One BatchGetItem for items of any entity (<=100 distinct keys; more are split into
+    further calls of 100); retries unprocessed keys.
     Uses pynamodb's own botocore client (same endpoint, retries and credentials)."""
+    unique = list(dict.fromkeys(keys))
+    if len(unique) > BATCH_GET_MAX:
+        out_all: dict[tuple[str, str], dict] = {}
+        for start in range(0, len(unique), BATCH_GET_MAX):
+            out_all.update(_batch_get_raw(unique[start:start + BATCH_GET_MAX]))
+        return out_all
     out: dict[tuple[str, str], dict] = {}
     if not keys:
         return out
     table = get_settings().table_name
     ddb = BaseItem._get_connection().connection.client
-    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in unique]
     for _attempt in range(5):
         try:
             resp = ddb.batch_get_item(RequestItems={table: {"Keys": pending}})

@@ -79,6 +79,13 @@ class UserItem(BaseItem):
     # Ids of the large accounts this user follows (bounded), merged into the feed at read time.
     follows_large = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
+    # Community profile and settings (PATCH /v1/me); pinned_post_ids is the artist's own
+    # portfolio order, shown before the newest-first listing (bounded, see services/profiles.py).
+    links = JSONAttribute(null=True)
+    open_to_work = BooleanAttribute(null=True)
+    show_mature = BooleanAttribute(null=True)
+    hide_likes = BooleanAttribute(null=True)
+    pinned_post_ids = ListAttribute(of=UnicodeAttribute, null=True)
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
@@ -155,6 +162,11 @@ class PostItem(BaseItem):
     fanout_done = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     decided_at = UnicodeAttribute(null=True)
+    # Interaction counters, kept in the same transaction as their edges (adapters/community_store.py).
+    likes_count = NumberAttribute(null=True)
+    comments_count = NumberAttribute(null=True)
+    reposts_count = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(post_id: str) -> tuple[str, str]:
@@ -194,6 +206,11 @@ class FeedItem(BaseItem):
 
     author_id = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)
+    # Repost entries: sk is the repost's ULID (so they sort by repost time), post_id the shared
+    # post, reposted_by the reposter (adapters/community_store.py writes them).
+    post_id = UnicodeAttribute(null=True)
+    reposted_by = UnicodeAttribute(null=True)
+    reposted_by_handle = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(user_id: str, post_id: str) -> tuple[str, str]:

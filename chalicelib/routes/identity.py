@@ -94,9 +94,8 @@ def role_changes(handle: str) -> Response:
 # -- local platform only ------------------------------------------------------------------------
 @dev_route("/dev/outbox", methods=["GET"])
 def outbox() -> Response:
-    """Mail sent through the local SES (moto), newest first, read back from moto over HTTP."""
+    """Mail sent through the local SES (moto), newest first, from the archive the local mailer keeps."""
     from chalicelib.adapters.mail import read_sent_messages
 
-    endpoint = container.settings().endpoint_url
-    items: list[dict[str, Any]] = read_sent_messages(endpoint) if endpoint else []
+    items: list[dict[str, Any]] = read_sent_messages(container.settings().uploads_bucket)
     return json_response({"items": list(reversed(items))})

@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 from ulid import ULID
 
 from chalicelib.adapters.screening_store import ImageRepository
+from chalicelib.adapters.community_aws import CdnInvalidator, MediaCleaner
+from chalicelib.adapters.community_store import PostEditRepository, existing_keys
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.store import PostRepository
+from chalicelib.adapters.tables_community import BlockItem, LikeItem
 from chalicelib.adapters.tables import PostItem, iso, utcnow
 from chalicelib.adapters.tables_screening import PostImageItem
 from chalicelib.config import Settings
 from chalicelib.domain import validation as v
-from chalicelib.errors import NotFound, ValidationError
+from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.services.tokens import Principal
 
-STATUSES = ("awaiting_upload", "processing", "published", "held_for_review", "rejected", "removed")
+STATUSES = ("awaiting_upload", "processing", "published", "held_for_review", "rejected", "removed", "deleted")
 PREFERRED_WIDTH = 1280
 MAX_IMAGES = 10
 SELF_LABELS = ("mature",)
@@ -47,7 +51,7 @@ def image_view(image: dict, media_base: str) -> dict:
             "variants": variants}
 
 
-def post_view(post: PostItem, *, viewer_id: str | None, media_base: str) -> dict:
+def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_by_me: bool | None = None) -> dict:
     view: dict[str, Any] = {
         "id": post.post_id,
         "author": {"id": post.author_id, "handle": post.author_handle},
@@ -58,7 +62,12 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str) -> dict
         "images": [image_view(img, media_base) for img in (post.images or [])],
         "labels": list(post.labels or []),
         "created_at": post.created_at,
+        "likes_count": max(0, int(post.likes_count or 0)),
+        "comments_count": max(0, int(post.comments_count or 0)),
+        "reposts_count": max(0, int(post.reposts_count or 0)),
     }
+    if viewer_id is not None:
+        view["liked_by_me"] = bool(liked_by_me)
     if viewer_id is not None and viewer_id == post.author_id:
         screening = post.screening or {}
         view["screening"] = {"decision": screening.get("decision"), "reasons": screening.get("reasons", []),
@@ -72,11 +81,16 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str) -> dict
 
 class PostService:
     def __init__(self, posts: PostRepository, storage: Storage, settings: Settings,
-                 images: ImageRepository | None = None) -> None:
+                 images: ImageRepository | None = None, *,
+                 editor: PostEditRepository | None = None, media: MediaCleaner | None = None,
+                 cdn: CdnInvalidator | None = None) -> None:
         self.posts = posts
         self.storage = storage
         self.settings = settings
         self.images = images or ImageRepository()
+        self.editor = editor or PostEditRepository()
+        self.media = media or MediaCleaner(storage.uploads_bucket, storage.media_bucket)
+        self.cdn = cdn or CdnInvalidator(settings.cdn_distribution_id)
 
     def create(self, principal: Principal, body: Any) -> dict:
         body = v.require_object(body)
@@ -154,6 +168,57 @@ class PostService:
     def get(self, post_id: str, viewer: Principal | None) -> dict:
         post = self.posts.get(post_id) if len(post_id) <= 40 else None
         viewer_id = viewer.user_id if viewer else None
-        if post is None or (post.status != "published" and post.author_id != viewer_id):
+        if post is None or post.status == "deleted" or (post.status != "published" and post.author_id != viewer_id):
             raise NotFound("No such post.")
-        return post_view(post, viewer_id=viewer_id, media_base=self.settings.media_base_url)
+        liked = None
+        if viewer_id is not None:
+            # One BatchGetItem: the viewer's like edge and whether the author blocked the viewer.
+            like_key, block_key = LikeItem.key(viewer_id, post_id), BlockItem.key(post.author_id, viewer_id)
+            found = existing_keys([like_key] + ([block_key] if viewer_id != post.author_id else []))
+            if block_key in found and viewer_id != post.author_id:
+                raise NotFound("No such post.")
+            liked = like_key in found
+        return post_view(post, viewer_id=viewer_id, media_base=self.settings.media_base_url, liked_by_me=liked)
+
+    def _own_post(self, principal: Principal, post_id: str) -> PostItem:
+        post = self.posts.get(post_id, consistent=True) if len(post_id) <= 40 else None
+        if post is None or post.status == "deleted" or post.author_id != principal.user_id:
+            raise NotFound("No such post.")  # someone else's post: no hint that it exists
+        return post
+
+    def edit(self, principal: Principal, post_id: str, body: Any) -> dict:
+        """PATCH title, description, tags; omitted fields keep their values."""
+        body = v.require_object(body)
+        unknown = sorted(set(body) - {"title", "description", "tags"})
+        if unknown:
+            raise ValidationError(f"'{unknown[0]}' cannot be changed here.", field=unknown[0], code="unknown_field")
+        values: dict[str, Any] = {}
+        if "title" in body:
+            values["title"] = v.string(body, "title", max_length=v.MAX_TITLE, min_length=1)
+        if "description" in body:
+            values["description"] = v.string(body, "description", required=False,
+                                              max_length=v.MAX_DESCRIPTION) or None
+        if "tags" in body:
+            values["tags"] = v.tags(body.get("tags"))
+        if not values:
+            raise ValidationError("Send at least one of 'title', 'description', 'tags'.", field="body")
+        post = self._own_post(principal, post_id)
+        if not self.editor.edit(post, values, iso(utcnow())):
+            raise NotFound("No such post.")
+        for name, value in values.items():
+            setattr(post, name, value)
+        return post_view(post, viewer_id=principal.user_id, media_base=self.settings.media_base_url)
+
+    def delete(self, principal: Principal, post_id: str) -> dict:
+        """status -> deleted (out of the portfolio, counted out of posts_count); feeds drop it at
+        read time; its media leave both buckets and, in production, the CDN cache."""
+        for _attempt in range(3):  # the upload handler may decide the post meanwhile
+            post = self._own_post(principal, post_id)
+            if self.editor.mark_deleted(post, iso(utcnow())):
+                break
+        else:
+            raise Conflict("The post changed while deleting it; retry.", code="retry")
+        self.media.delete_post_media(post.author_id, post.post_id)
+        media_path = urlparse(self.settings.media_base_url).path.rstrip("/")
+        self.cdn.forget([f"{media_path}/p/{post.post_id}/*"])
+        return {"id": post.post_id, "status": "deleted"}

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Callable
 
+from chalicelib.adapters.community_store import FeedEntryRepository, RelationRepository
 from chalicelib.adapters.store import FeedRepository, GraphRepository, PostRepository, UserRepository
 from chalicelib.adapters.tables import FollowItem, UserItem
+from chalicelib.adapters.tables_community import BlockItem, LikeItem, MuteItem, RepostItem
 from chalicelib.config import Settings
 from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
-from chalicelib.errors import NotFound, ValidationError
+from chalicelib.errors import Forbidden, NotFound, ValidationError
 from chalicelib.services.posts import post_view
 from chalicelib.services.tokens import Principal
 
@@ -19,19 +21,25 @@ BACKFILL_POSTS = 10
 
 def profile_view(user: UserItem) -> dict:
     return {"id": user.user_id, "handle": user.handle, "display_name": user.display_name or user.handle,
-            "bio": user.bio or "", "followers_count": int(user.followers_count or 0),
+            "bio": user.bio or "", "links": list(user.links or []), "open_to_work": bool(user.open_to_work),
+            "followers_count": int(user.followers_count or 0),
             "following_count": int(user.following_count or 0), "posts_count": int(user.posts_count or 0)}
 
 
 class SocialService:
     def __init__(self, users: UserRepository, graph: GraphRepository, feeds: FeedRepository,
-                 posts: PostRepository, settings: Settings, cursor_key: Callable[[], bytes]) -> None:
+                 posts: PostRepository, settings: Settings, cursor_key: Callable[[], bytes], *,
+                 relations: RelationRepository | None = None, entries: FeedEntryRepository | None = None,
+                 on_follow: Callable[[str, str], object] | None = None) -> None:
         self.users = users
         self.graph = graph
         self.feeds = feeds
         self.posts = posts
         self.settings = settings
         self.cursor_key = cursor_key
+        self.relations = relations or RelationRepository()
+        self.entries = entries or FeedEntryRepository()
+        self.on_follow = on_follow  # (follower_id, followee_id) after a new follow: notifications
 
     def _user_by_handle(self, handle: str) -> UserItem:
         try:
@@ -50,7 +58,11 @@ class SocialService:
         target = self._user_by_handle(handle)
         if target.user_id == principal.user_id:
             raise ValidationError("You cannot follow yourself.", field="handle", code="cannot_follow_self")
+        if self.relations.blocked_either_way(principal.user_id, target.user_id):
+            raise Forbidden("You cannot follow this account.", code="blocked")
         if self.graph.follow(principal.user_id, target.user_id):
+            if self.on_follow is not None:
+                self.on_follow(principal.user_id, target.user_id)
             if int(target.followers_count or 0) + 1 > self.settings.fanout_limit and not target.large_account:
                 self.users.mark_large(target.user_id)
             ids, _ = self.posts.list_portfolio_ids(target.user_id, limit=BACKFILL_POSTS, after=None)
@@ -66,32 +78,81 @@ class SocialService:
         return {"following": False, "user": profile_view(self.users.get(target.user_id) or target)}
 
     def feed(self, principal: Principal, *, limit_raw: str | None, cursor: str | None) -> dict:
+        """One Query of `FEED#<me>` and one BatchGetItem of the page's posts plus the viewer's
+        edges: follows of each entry's source, likes, mutes, and for reposts the repost edge and
+        blocks with the original author. Everything stale is dropped here, at read time."""
+        me = principal.user_id
         limit = v.page_limit(limit_raw, self.settings.page_limit_default, self.settings.page_limit_max)
-        scope = f"feed:{principal.user_id}"
+        scope = f"feed:{me}"
         position = decode_cursor(self.cursor_key(), scope, cursor)
         after = position.get("after") if position else None
-        entries, last = self.feeds.list_feed(principal.user_id, limit=limit, after=after)
-        authors = {author for _, author in entries}
-        edge_keys = [FollowItem.key(principal.user_id, a) for a in authors]
-        posts, extra = self.posts.batch_get([pid for pid, _ in entries], edge_keys)
-        followed = {key[1] for key in extra}
-        items = [post_view(posts[pid], viewer_id=principal.user_id, media_base=self.settings.media_base_url)
-                 for pid, author in entries
-                 if pid in posts and posts[pid].status == "published" and author in followed]
+        entries, last = self.entries.list_entries(me, limit=limit, after=after)
+        post_ids = list(dict.fromkeys(e["post_id"] for e in entries))
+        sources = {e["reposted_by"] or e["author_id"] for e in entries}
+        people = {e["author_id"] for e in entries} | {e["reposted_by"] for e in entries if e["reposted_by"]}
+        keys = [FollowItem.key(me, s) for s in sources] + [MuteItem.key(me, p) for p in people] + \
+            [LikeItem.key(me, pid) for pid in post_ids]
+        for e in entries:
+            if e["reposted_by"]:
+                keys += [RepostItem.key(e["reposted_by"], e["post_id"]), BlockItem.key(e["author_id"], me),
+                         BlockItem.key(me, e["author_id"])]
+        posts, extra = self.posts.batch_get(post_ids, keys)
+        items: list[dict] = []
+        seen: set[str] = set()
+        for e in entries:
+            pid, author, reposter = e["post_id"], e["author_id"], e["reposted_by"]
+            post = posts.get(pid)
+            if post is None or post.status != "published" or pid in seen:
+                continue
+            if FollowItem.key(me, reposter or author) not in extra or MuteItem.key(me, author) in extra:
+                continue
+            if reposter:
+                edge = extra.get(RepostItem.key(reposter, pid))
+                if edge is None or edge.get("repost_id", {}).get("S") != e["sk"] or \
+                        MuteItem.key(me, reposter) in extra or BlockItem.key(author, me) in extra or \
+                        BlockItem.key(me, author) in extra:
+                    continue
+            view = post_view(post, viewer_id=me, media_base=self.settings.media_base_url,
+                             liked_by_me=LikeItem.key(me, pid) in extra)
+            if reposter:
+                view["reposted_by"] = {"id": reposter, "handle": e["reposted_by_handle"]}
+            seen.add(pid)
+            items.append(view)
         next_cursor = encode_cursor(self.cursor_key(), scope, {"after": last}) if last else None
         return {"items": items, "next_cursor": next_cursor}
 
     def portfolio(self, handle: str, viewer: Principal | None, *, limit_raw: str | None,
                   cursor: str | None) -> dict:
+        """The artist's pinned order first (first page only), then newest first. One Query and
+        one BatchGetItem (posts, the viewer's likes, and whether the artist blocked the viewer)."""
         limit = v.page_limit(limit_raw, self.settings.page_limit_default, self.settings.page_limit_max)
         user = self._user_by_handle(handle)
         scope = f"portfolio:{user.user_id}"
         position = decode_cursor(self.cursor_key(), scope, cursor)
         ids, last = self.posts.list_portfolio_ids(user.user_id, limit=limit,
                                                   after=position.get("after") if position else None)
-        posts, _ = self.posts.batch_get(ids)
+        pinned_all = list(user.pinned_post_ids or [])
+        pinned = pinned_all if position is None else []
+        ids = [i for i in ids if i not in pinned_all]
         viewer_id = viewer.user_id if viewer else None
-        items = [post_view(posts[i], viewer_id=viewer_id, media_base=self.settings.media_base_url)
-                 for i in ids if i in posts and posts[i].status == "published"]
+        all_ids = pinned + ids
+        extra_keys = []
+        if viewer_id is not None:
+            extra_keys = [LikeItem.key(viewer_id, i) for i in all_ids]
+            if viewer_id != user.user_id:
+                extra_keys.append(BlockItem.key(user.user_id, viewer_id))
+        posts, extra = self.posts.batch_get(all_ids, extra_keys)
+        if viewer_id is not None and BlockItem.key(user.user_id, viewer_id) in extra and viewer_id != user.user_id:
+            raise NotFound("No such user.")
+        items = []
+        for i in all_ids:
+            post = posts.get(i)
+            if post is None or post.status != "published" or post.author_id != user.user_id:
+                continue
+            view = post_view(post, viewer_id=viewer_id, media_base=self.settings.media_base_url,
+                             liked_by_me=(LikeItem.key(viewer_id, i) in extra) if viewer_id else None)
+            if i in pinned:
+                view["pinned"] = True
+            items.append(view)
         next_cursor = encode_cursor(self.cursor_key(), scope, {"after": last}) if last else None
         return {"items": items, "next_cursor": next_cursor}

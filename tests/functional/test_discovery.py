@@ -51,7 +51,7 @@ def test_a_published_upload_appears_in_discover_after_the_scheduled_build(client
 def test_rising_older_work_is_blended_into_the_first_page(client, rebuild):
     artist = signup(client)
     old = seed_published_post(artist, title="Old but loved", created=utcnow() - timedelta(days=2),
-                              likes=40, comments=10, reposts=5)
+                              likes=100_000, comments=10, reposts=5)  # outranks any other test's work in the shared endpoint
     fresh = [seed_published_post(artist, title=f"Fresh {i}") for i in range(25)]
     rebuild()
     status, page, _ = call(client, "GET", "/v1/discover")
