@@ -59,3 +59,12 @@ deploy: $(INFRA_STAMP) layers
 
 smoke: $(INFRA_STAMP)
 	$(PY) -m infra.smoke --stage $(STAGE)
+
+# Cost control: the founders' month-to-date report against the running `make run` platform.
+.PHONY: costs bench-costs
+costs: $(STAMP)
+	$(PY) -m local.costs_cli $(COSTS_ARGS)
+
+# The cost model benchmark (own platform on free ports; docs/costs.md). BENCH_ARGS=--small for a quick run.
+bench-costs: $(STAMP)
+	$(PY) bench/bench_costs.py $(BENCH_ARGS)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import SQSEvent
 
 from chalicelib import container, marks
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
 from chalicelib.http import authenticate, body, install_middleware, json_response, query, router, source_ip
+from chalicelib.metering import metered_event
 from chalicelib.observability import logger, metrics
 
 app = Chalice(app_name="easel")
@@ -114,6 +115,7 @@ def feed() -> Response:
 
 # -- blueprints: each feature area registers its routes here -----------------------------------
 # (identity extras, moderation, community, admin/costs live in chalicelib/routes/*.py)
+from chalicelib.routes.admin import admin as admin_bp  # noqa: E402
 from chalicelib.routes.community import bp as community_bp  # noqa: E402
 from chalicelib.routes.identity import bp as identity_bp  # noqa: E402
 from chalicelib.routes.identity import dev_bp as identity_dev_bp  # noqa: E402
@@ -124,6 +126,7 @@ app.register_blueprint(identity_bp)
 app.register_blueprint(community_bp)
 app.register_blueprint(social_bp)
 app.register_blueprint(moderation_bp)
+app.register_blueprint(admin_bp)
 if settings.serve_local_routes:  # GET /dev/outbox: the local platform's sent mail
     app.register_blueprint(identity_dev_bp)
 
@@ -139,6 +142,7 @@ if settings.serve_local_routes:
 
 # -- events --------------------------------------------------------------------------------
 @app.on_sqs_message(queue=os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{settings.stage}-uploads"), batch_size=5)
+@metered_event("handle_uploads")
 def handle_uploads(event: SQSEvent) -> dict:
     """S3 -> SQS -> here. Partial batch response: one poisoned message never fails the batch."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -161,4 +165,31 @@ def handle_uploads(event: SQSEvent) -> dict:
                                         processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
     finally:
         if metrics.metric_set:  # an invocation that decided nothing (e.g. S3 test events) emits nothing
+            metrics.flush_metrics()
+
+
+# -- cost control: the budget guard (chalicelib/services/guard.py) ----------------------------
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+@metered_event("cost_guard", default_memory_mb=512)
+def cost_guard(event: object) -> dict:
+    """Folds closed hours of usage, then re-evaluates the level (locally: local/worker.py)."""
+    from chalicelib.services.guard import guard_service
+
+    try:
+        return guard_service().evaluate(trigger="schedule", fold=True)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
+
+
+@app.on_sns_message(topic=os.environ.get("BUDGET_ALARM_TOPIC", f"easel-{settings.stage}-budget-alarms"))
+@metered_event("budget_alarm", default_memory_mb=512)
+def budget_alarm(event: object) -> dict:
+    """AWS Budgets / CloudWatch usage alarms publish here: evaluate at once."""
+    from chalicelib.services.guard import guard_service
+
+    try:
+        return guard_service().evaluate(trigger="budget alarm")
+    finally:
+        if metrics.metric_set:
             metrics.flush_metrics()

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import container
+from chalicelib import container, metering
 from chalicelib.errors import AppError, Unauthorized, ValidationError
 from chalicelib.observability import logger
 from chalicelib.services.tokens import Principal
@@ -73,7 +73,9 @@ def authenticate(request: Request, *, required: bool = True) -> Principal | None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <access_token>'.", code="invalid_token")
-    return container.tokens().verify(token.strip())
+    principal = container.tokens().verify(token.strip())
+    metering.set_user(principal.user_id)  # cost attribution (chalicelib/metering)
+    return principal
 
 
 def source_ip(request: Request) -> str | None:
@@ -117,8 +119,11 @@ def conditional_get(request: Request, response: Response) -> Response:
 
 
 def install_middleware(app: Chalice) -> None:
+    metering.install()
+
     @app.middleware("http")
     def edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        meter_token = _meter_start(event)
         request_id = event.headers.get("x-request-id") or uuid.uuid4().hex
         logger.set_correlation_id(request_id)
         try:
@@ -138,4 +143,29 @@ def install_middleware(app: Chalice) -> None:
         response.headers["X-Request-Id"] = request_id
         if response.status_code >= 500:
             logger.error("server error", path=event.path, status=response.status_code)
-        return response
+        _meter_finish(meter_token, response)
+        return _cost_guard_cache_control(response)
+
+
+# -- cost control (chalicelib/metering, chalicelib/services/guard.py) ------------------------
+def _meter_start(event: Request) -> Any:
+    """One metered invocation per request, attributed to the route template."""
+    if not metering.enabled():
+        return None
+    return metering.start(f"{event.method} {(event.context or {}).get('resourcePath') or 'unrouted'}")
+
+
+def _meter_finish(token: Any, response: Response) -> None:
+    if token is not None:
+        metering.finish(token, memory_mb=metering.api_memory_mb(), api_request=True, sink=metering.ddb_sink,
+                        status=response.status_code)
+
+
+def _cost_guard_cache_control(response: Response) -> Response:
+    """Budget guard lever: at saver/survival, public reads are cached longer at the CDN."""
+    cache = response.headers.get("Cache-Control", "")
+    if response.status_code == 200 and cache.startswith("public") and "immutable" not in cache:
+        from chalicelib.services.guard import public_cache_control
+
+        response.headers["Cache-Control"] = public_cache_control(cache)
+    return response

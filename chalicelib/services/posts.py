@@ -106,6 +106,9 @@ class PostService:
         if not isinstance(labels, list) or any(label not in SELF_LABELS for label in labels):
             raise ValidationError("'labels' may only contain: " + ", ".join(SELF_LABELS) + ".", field="labels")
         assert title is not None
+        from chalicelib.services.guard import admit_upload  # per-user upload limits (budget guard)
+
+        admit_upload(principal.user_id)
         post_id = str(ULID())
         now = iso(utcnow())
         post = PostItem(*PostItem.key(post_id), post_id=post_id, author_id=principal.user_id,

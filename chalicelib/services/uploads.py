@@ -119,6 +119,10 @@ class UploadProcessor:
 
     # -- entry point ------------------------------------------------------------------------------------
     def process(self, bucket: str, key: str) -> Outcome:
+        from chalicelib.services.guard import defer_upload  # budget guard: survival queues screening
+
+        if defer_upload(self, bucket, key):
+            return Outcome(key, "queued")
         self._derived.clear()  # derivatives are reused only within one event
         if bucket != self.storage.uploads_bucket:
             return Outcome(key, "skipped:foreign_bucket")

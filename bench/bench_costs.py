@@ -1,0 +1,475 @@
+"""The cost model benchmark (`make bench-costs`).
+
+Starts its own platform (moto + API + worker on free ports), drives it over HTTP with a
+synthetic population, reads what the meter recorded per feature (the same usage rows the
+founders' report uses), and projects the monthly bill under the reference activity model
+(../shared/ACTIVITY_MODEL.md) at 100k, 1M and 10M MAU, per service; the CDN floor for the
+images the model views (measured derivative sizes); and the surge week (x10) with the
+budget guard on, measured with the guard actually in `survival`.
+
+    python bench/bench_costs.py            # full run (a few minutes)
+    python bench/bench_costs.py --small    # the version the test suite runs
+    python bench/bench_costs.py --json     # machine-readable
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from local.moto_server import free_port  # noqa: E402
+from local.platform import Platform  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+GB = 1024 ** 3
+MAU_POINTS = (100_000, 1_000_000, 10_000_000)
+DAU_SHARE = 0.30
+DAYS_ACTIVE = 9  # DAU-days per MAU-month (0.30 x 30)
+
+# ACTIVITY_MODEL.md, per DAU per day, mapped onto the features that exist today. Likes,
+# comments, reposts and direct messages are not built yet: each is priced as a follow (a
+# transactional edge + two counters — the shape they will have).
+ACTIONS_PER_DAU_DAY: dict[str, float] = {
+    "GET /v1/feed": 5.0,                       # 10 feed/discover/portfolio pages: half feed,
+    "GET /v1/users/{handle}/posts": 5.0,       # half portfolio
+    "GET /v1/posts/{post_id}": 6.0,            # large views (post detail)
+    "POST /v1/users/{handle}/follow": 0.5 + 5 + 0.3 + 0.2 + 1,  # follows + likes/comments/reposts/DMs
+    "POST /v1/posts": 0.15,
+    "POST /v1/auth/refresh": 4.0,              # 15-minute access tokens, ~1 h of use a day
+}
+ACTIONS_PER_DAU_DAY["GET /v1/users/{handle}"] = 40 - sum(ACTIONS_PER_DAU_DAY.values())  # the rest of 40
+IMAGES_PER_POST = 1.5
+ORIGINAL_BYTES = 4 * 1024 * 1024
+THUMBS_PER_DAU_DAY, LARGE_PER_DAU_DAY = 120, 6
+# Assumptions beyond the model, stated in the output.
+COLD_START_EVERY = 1000        # invocations per cold start (one Secrets Manager read each)
+CUSTOM_METRICS = 20            # distinct custom metrics published
+SQS_REQUESTS_PER_IMAGE = 3     # S3 -> SQS send, receive, delete
+
+
+@dataclass
+class Scale:
+    name: str
+    artists: int
+    fans: int
+    posts_per_artist: int
+    reads_per_fan: int
+    image_size: tuple[int, int]
+
+
+SMALL = Scale("small", artists=2, fans=4, posts_per_artist=1, reads_per_fan=2, image_size=(1600, 1200))
+FULL = Scale("full", artists=12, fans=48, posts_per_artist=2, reads_per_fan=6, image_size=(2400, 1800))
+
+
+# -- driving the platform ------------------------------------------------------------------
+class Api:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.s = requests.Session()
+        self.response_bytes: dict[str, list[int]] = {}
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
+             feature: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        resp = self.s.request(method, self.base + path, json=body, headers=headers, timeout=60)
+        if feature:
+            self.response_bytes.setdefault(feature, []).append(len(resp.content))
+        try:
+            return resp.status_code, resp.json()
+        except ValueError:
+            return resp.status_code, None
+
+    def signup(self, handle: str) -> dict:
+        status, body = self.call("POST", "/v1/auth/signup",
+                                 {"handle": handle, "email": f"{handle}@example.com", "password": PASSWORD})
+        assert status == 201, body
+        return {"handle": handle, "id": body["user"]["id"], **body["tokens"]}
+
+
+def art_image(size: tuple[int, int], seed: int) -> bytes:
+    """A painting-like JPEG: gradients, strokes and grain (compresses like artwork, not noise)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rnd = random.Random(seed)
+    w, h = size
+    img = Image.new("RGB", (w, h), tuple(rnd.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(160):
+        x, y = rnd.randrange(w), rnd.randrange(h)
+        r = rnd.randrange(20, max(21, w // 6))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rnd.randrange(256) for _ in range(3)))
+    for _ in range(400):
+        x, y = rnd.randrange(w), rnd.randrange(h)
+        draw.line((x, y, x + rnd.randrange(-200, 200), y + rnd.randrange(-200, 200)),
+                  fill=tuple(rnd.randrange(256) for _ in range(3)), width=rnd.randrange(2, 12))
+    img = img.filter(ImageFilter.GaussianBlur(1.2))
+    grain = Image.effect_noise((w, h), 18).convert("RGB")
+    img = Image.blend(img, grain, 0.08)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def upload(api: Api, user: dict, data: bytes, title: str) -> tuple[int, str | None]:
+    status, created = api.call("POST", "/v1/posts", {"title": title, "content_type": "image/jpeg",
+                                                     "content_length": len(data)}, token=user["access_token"])
+    if status != 201:
+        return status, None
+    up = created["upload"]
+    resp = requests.post(up["url"], data=up["fields"], files={"file": ("art.jpg", data)}, timeout=60)
+    assert resp.status_code in (200, 204), resp.text
+    return status, created["post"]["id"]
+
+
+def wait_status(api: Api, user: dict, post_ids: list[str], done: set[str], timeout: float = 180) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        for pid in post_ids:
+            _, post = api.call("GET", f"/v1/posts/{pid}", token=user["access_token"])
+            states[pid] = post["status"]
+        if all(s in done for s in states.values()):
+            return states
+        time.sleep(0.5)
+    raise TimeoutError(f"posts not processed in time: {states}")
+
+
+# -- reading the meter -------------------------------------------------------------------------
+def usage_by_feature() -> dict[str, dict[str, float]]:
+    from chalicelib.adapters.costs_store import UsageRepository
+    from chalicelib.adapters.tables import utcnow
+
+    now = utcnow()
+    out: dict[str, dict[str, float]] = {}
+    for back in range(3):
+        hour = (now - timedelta(hours=back)).strftime("%Y%m%d%H")
+        for feature, _user, counters in UsageRepository().hour_rows(hour, int(os.environ.get("METER_SHARDS", "4"))):
+            target = out.setdefault(feature, {})
+            for k, v in counters.items():
+                target[k] = target.get(k, 0.0) + v
+    return out
+
+
+def diff(after: dict, before: dict) -> dict[str, dict[str, float]]:
+    out = {}
+    for feature, counters in after.items():
+        prev = before.get(feature, {})
+        d = {k: v - prev.get(k, 0.0) for k, v in counters.items() if v - prev.get(k, 0.0)}
+        if d.get("n"):
+            out[feature] = d
+    return out
+
+
+def per_invocation(totals: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {f: {k: v / c["n"] for k, v in c.items()} for f, c in totals.items() if c.get("n")}
+
+
+# -- projection --------------------------------------------------------------------------------
+def price() -> Any:
+    from chalicelib.prices import PriceBook
+
+    return PriceBook().latest()
+
+
+def cdn_cost(gb: float, requests_: float, p: Any) -> tuple[float, str]:
+    payg = max(0.0, gb - p["cloudfront_free_gb_month"]) * p["cloudfront_gb"] + \
+        max(0.0, requests_ - p["cloudfront_free_requests_month"]) * p["cloudfront_https_request"]
+    best, name = payg, "pay-as-you-go"
+    for plan in p.flat_plans:
+        if requests_ <= plan["requests"] and gb <= plan["gb"] and plan["usd_month"] < best:
+            best, name = float(plan["usd_month"]), f"flat-rate {plan['name']}"
+    return best, name
+
+
+def project(per_inv: dict[str, dict[str, float]], media: dict[str, float], resp_bytes: dict[str, float],
+            mau: float, *, days: float = 30.0, traffic: float = 1.0, new_accounts: float = 0.0,
+            handler: dict[str, float] | None = None, vendor_share: float = 1.0,
+            anonymous_cdn_hits: float = 0.0) -> dict[str, Any]:
+    """Monthly (or `days`) bill per service for `mau` under the model; `traffic` multiplies
+    daily activity (the surge). Features not measured contribute nothing (listed)."""
+    from chalicelib.metering.usage import service_costs
+
+    p = price()
+    dau_days = mau * DAU_SHARE * days * traffic
+    units: dict[str, float] = {}
+    invocations = 0.0
+    missing = []
+    counts = {f: n * dau_days for f, n in ACTIONS_PER_DAU_DAY.items()}
+    if new_accounts:
+        counts["POST /v1/auth/signup"] = counts.get("POST /v1/auth/signup", 0) + new_accounts
+        counts["POST /v1/users/{handle}/follow"] += new_accounts * 10
+        counts["GET /v1/users/{handle}"] += new_accounts  # profile edit (not built): priced as a read
+    cdn_api_requests = sum(counts.values())
+    # Public reads answered by the CDN never reach API Gateway or Lambda (guard lever).
+    for f in ("GET /v1/users/{handle}", "GET /v1/users/{handle}/posts", "GET /v1/posts/{post_id}"):
+        counts[f] *= (1 - anonymous_cdn_hits)
+    images = ACTIONS_PER_DAU_DAY["POST /v1/posts"] * dau_days * IMAGES_PER_POST
+    for feature, count in counts.items():
+        measured = per_inv.get(feature)
+        if not measured:
+            missing.append(feature)
+            continue
+        invocations += count
+        for k, v in measured.items():
+            if k not in ("mb", "mr", "usd", "n"):
+                units[k] = units.get(k, 0.0) + v * count
+    handler = handler if handler is not None else per_inv.get("handle_uploads_per_image", {})
+    for k, v in handler.items():
+        if k not in ("usd", "n"):
+            units[k] = units.get(k, 0.0) + v * images
+    invocations += images * handler.get("lr", 0)
+    costs = service_costs(units, p)
+    # S3: originals are counted by the handler (s3b); storage is the month's growth.
+    # CloudFront: the images viewed (measured derivative sizes) + API responses through it.
+    thumbs = THUMBS_PER_DAU_DAY * dau_days
+    large = LARGE_PER_DAU_DAY * dau_days
+    media_gb = (thumbs * media["thumb_bytes"] + large * media["large_bytes"]) / GB
+    api_gb = sum(resp_bytes.get(f, 0) * c for f, c in counts.items()) / GB
+    cdn_requests = thumbs + large + cdn_api_requests
+    costs["cloudfront"], cdn_plan = cdn_cost(media_gb + api_gb, cdn_requests, p)
+    floor, floor_plan = cdn_cost(media_gb, thumbs + large, p)
+    costs["cloudwatch"] += CUSTOM_METRICS * p["cloudwatch_metric_month"] * days / 30
+    costs["vendor"] = images * p["vendor_screening_image"] * vendor_share
+    costs["sqs"] = images * SQS_REQUESTS_PER_IMAGE * p["sqs_request"]
+    costs["secrets_manager"] = invocations / COLD_START_EVERY * p["secrets_manager_api_call"]
+    costs["ses"] = new_accounts * p["ses_mail"]
+    total = sum(costs.values())
+    return {"mau": mau, "days": days, "traffic": traffic, "total_usd": total, "per_mau_usd": total / mau,
+            "services": costs, "cdn_plan": cdn_plan, "cdn_floor_usd": floor, "cdn_floor_plan": floor_plan,
+            "media_gb": media_gb, "api_requests": sum(counts.values()), "images": images,
+            "meter_share": costs["meter"] / total if total else 0.0, "not_measured": missing,
+            "cognito_lite_usd": mau * p["cognito_mau_lite"], "cognito_essentials_usd": mau * p["cognito_mau_essentials"]}
+
+
+# -- the run -----------------------------------------------------------------------------------
+def run(scale: Scale, *, log_dir: Path | None = None) -> dict[str, Any]:
+    started = time.monotonic()
+    token = "bench-donations"
+    platform = Platform(api_port=free_port(), moto_port=free_port(), log_dir=log_dir, extra_env={
+        "GUARD_INTERVAL_S": "86400", "UPLOAD_LIMITS_NORMAL": "1000,10000", "UPLOAD_LIMITS_SURVIVAL": "1000,10000",
+        "GUARD_CACHE_S": "0", "DONATIONS_WEBHOOK_TOKEN": token, "METER_SHARDS": "4"})
+    platform.start()
+    try:
+        os.environ.update({k: platform.env[k] for k in (
+            "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION",
+            "STAGE", "TABLE_NAME", "UPLOADS_BUCKET", "MEDIA_BUCKET", "UPLOAD_QUEUE_URL", "SIGNING_KEYS_SECRET")})
+        os.environ["METER_SHARDS"] = "4"
+        return _drive(platform, scale, started)
+    finally:
+        platform.stop()
+
+
+def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
+    from chalicelib.adapters.tables import PostItem, UserItem
+
+    api = Api(platform.api_url)
+    rnd = random.Random(7)
+    tag = f"{int(time.time()) % 100000}"
+    phases: dict[str, dict[str, dict[str, float]]] = {}
+    snap = usage_by_feature()
+
+    # 1. population: sign-ups, follows (each fan follows up to 10 artists)
+    artists = [api.signup(f"art{tag}_{i}") for i in range(scale.artists)]
+    fans = [api.signup(f"fan{tag}_{i}") for i in range(scale.fans)]
+    for fan in fans:
+        for artist in rnd.sample(artists, min(10, len(artists))):
+            api.call("POST", f"/v1/users/{artist['handle']}/follow", token=fan["access_token"],
+                     feature="POST /v1/users/{handle}/follow")
+    boss = artists[0]
+    UserItem(*UserItem.key(boss["id"])).update(actions=[UserItem.roles.add({"founder"})])
+    _, login = api.call("POST", "/v1/auth/login", {"handle": boss["handle"], "password": PASSWORD})
+    boss_token = login["tokens"]["access_token"]
+    api.call("PUT", "/v1/admin/budget", {"monthly_usd": 1_000_000}, token=boss_token)
+    now = usage_by_feature()
+    phases["population"], snap = diff(now, snap), now
+
+    # 2. uploads at normal: presigned POST, S3 -> SQS -> handler (screen, derive, fan out)
+    post_ids: list[tuple[dict, str]] = []
+    for i, artist in enumerate(artists):
+        for j in range(scale.posts_per_artist):
+            status, pid = upload(api, artist, art_image(scale.image_size, seed=i * 100 + j), f"Study {i}.{j}")
+            assert status == 201 and pid
+            post_ids.append((artist, pid))
+    for artist, pid in post_ids:
+        wait_status(api, artist, [pid], {"published", "rejected", "held_for_review"})
+    now = usage_by_feature()
+    phases["uploads"], snap = diff(now, snap), now
+    images_published = len(post_ids)
+
+    # 3. reads: feed pages, portfolios, post details, profiles, token refresh
+    published = [pid for _, pid in post_ids]
+    for fan in fans:
+        for _ in range(scale.reads_per_fan):
+            api.call("GET", "/v1/feed?limit=20", token=fan["access_token"], feature="GET /v1/feed")
+            artist = rnd.choice(artists)
+            api.call("GET", f"/v1/users/{artist['handle']}/posts?limit=20", token=fan["access_token"],
+                     feature="GET /v1/users/{handle}/posts")
+            api.call("GET", f"/v1/posts/{rnd.choice(published)}", token=fan["access_token"],
+                     feature="GET /v1/posts/{post_id}")
+            api.call("GET", f"/v1/users/{artist['handle']}", feature="GET /v1/users/{handle}")
+        status, tokens = api.call("POST", "/v1/auth/refresh", {"refresh_token": fan["refresh_token"]},
+                                  feature="POST /v1/auth/refresh")
+        if status == 200:
+            fan.update(tokens["tokens"] if "tokens" in tokens else tokens)
+    now = usage_by_feature()
+    phases["reads"], snap = diff(now, snap), now
+
+    # 4. the surge with the guard on: budget below the forecast -> survival; uploads queue,
+    #    reads keep working; then the budget is raised and the deferred uploads are screened.
+    api.call("PUT", "/v1/admin/budget", {"monthly_usd": 0.000001}, token=boss_token)
+    _, state = api.call("POST", "/v1/admin/guard/evaluate", token=boss_token)
+    guard_level = state["level"]
+    surge_posts = []
+    for i, artist in enumerate(artists):
+        status, pid = upload(api, artist, art_image(scale.image_size, seed=9000 + i), f"Surge {i}")
+        if pid:
+            surge_posts.append((artist, pid))
+    for artist, pid in surge_posts:
+        wait_status(api, artist, [pid], {"queued"})
+    feed_ok = all(api.call("GET", "/v1/feed?limit=20", token=f["access_token"])[0] == 200 for f in fans)
+    cache_control = requests.get(f"{platform.api_url}/v1/users/{artists[0]['handle']}", timeout=30).headers.get(
+        "Cache-Control")
+    now = usage_by_feature()
+    phases["surge_survival"], snap = diff(now, snap), now
+    api.call("PUT", "/v1/admin/budget", {"monthly_usd": 1_000_000}, token=boss_token)
+    _, after = api.call("POST", "/v1/admin/guard/evaluate", token=boss_token)
+    for artist, pid in surge_posts:
+        wait_status(api, artist, [pid], {"published", "rejected", "held_for_review"})
+    now = usage_by_feature()
+    phases["surge_resumed"], snap = diff(now, snap), now
+    _, report = api.call("GET", "/v1/admin/costs?group_by=service", token=boss_token)
+
+    # measured derivative sizes
+    sizes: dict[int, list[int]] = {}
+    stored: list[int] = []
+    for _, pid in post_ids:
+        post = PostItem.get(*PostItem.key(pid))
+        for image in post.images or []:
+            stored.append(sum(v["bytes"] for v in image["variants"]))
+            for v in image["variants"]:
+                sizes.setdefault(v["width"], []).append(v["bytes"])
+    from chalicelib.metering.meter import _variant_bytes
+
+    thumbs, larges = [], []
+    for _, pid in post_ids:
+        for image in PostItem.get(*PostItem.key(pid)).images or []:
+            thumbs.append(_variant_bytes(image["variants"], 640))
+            larges.append(_variant_bytes(image["variants"], 1280))
+    media = {"thumb_bytes": sum(thumbs) / len(thumbs), "large_bytes": sum(larges) / len(larges),
+             "derivatives_bytes_per_image": sum(stored) / len(stored),
+             "by_width": {w: sum(b) / len(b) for w, b in sorted(sizes.items())}}
+
+    totals: dict[str, dict[str, float]] = {}
+    for name in ("population", "uploads", "reads"):
+        for feature, counters in phases[name].items():
+            t = totals.setdefault(feature, {})
+            for k, v in counters.items():
+                t[k] = t.get(k, 0.0) + v
+    per_inv = per_invocation(totals)
+    from chalicelib.metering.usage import total_usd
+    handler = totals.get("handle_uploads", {})
+    per_image = {k: v / images_published for k, v in handler.items()}
+    per_inv["handle_uploads_per_image"] = per_image
+    surge_handler = phases["surge_survival"].get("handle_uploads", {})
+    deferred_per_image = {k: v / max(1, len(surge_posts)) for k, v in surge_handler.items()}
+    resp_bytes = {f: sum(b) / len(b) for f, b in api.response_bytes.items()}
+
+    projections = {str(m): project(per_inv, media, resp_bytes, m) for m in MAU_POINTS}
+    surge = {}
+    for m in MAU_POINTS:
+        base_week = project(per_inv, media, resp_bytes, m, days=7)
+        off = project(per_inv, media, resp_bytes, m, days=7, traffic=10, new_accounts=0.3 * 3 * m)
+        # Guard on (survival for the week): uploads are accepted and queued (the handler only
+        # records them: measured), screening runs after the surge at normal cost; vendor
+        # checks off; public reads cached 20x longer (assumed: 30% of public reads anonymous,
+        # CDN hit ratio 50% -> 90% on them).
+        on = project(per_inv, media, resp_bytes, m, days=7, traffic=10, new_accounts=0.3 * 3 * m,
+                     handler=deferred_per_image, vendor_share=0.0, anonymous_cdn_hits=0.3 * 0.4)
+        # The queued uploads are screened after the surge, at normal cost (shifted, not saved).
+        deferred_cost = off["images"] * (total_usd({k: v for k, v in per_image.items() if k not in ("n", "usd")},
+                                                   price()) + price()["vendor_screening_image"])
+        surge[str(m)] = {"baseline_week_usd": base_week["total_usd"], "guard_off_usd": off["total_usd"],
+                         "guard_on_usd": on["total_usd"], "deferred_screening_usd": deferred_cost,
+                         "off_services": off["services"], "on_services": on["services"]}
+    return {"scale": scale.name, "seconds": round(time.monotonic() - started, 1),
+            "population": {"artists": scale.artists, "fans": scale.fans, "images": images_published},
+            "per_invocation": per_inv, "media": media, "response_bytes": resp_bytes,
+            "projections": projections, "surge": surge, "phases": phases,
+            "guard": {"level_during_surge": guard_level, "level_after": after["level"], "feed_ok": feed_ok,
+                      "public_cache_control_in_survival": cache_control,
+                      "surge_posts_queued": len(surge_posts), "resumed": after.get("resumed_uploads")},
+            "report": report}
+
+
+# -- output ------------------------------------------------------------------------------------
+def render(r: dict[str, Any]) -> str:
+    out = [f"Easel cost benchmark ({r['scale']}): {r['population']['artists']} artists, {r['population']['fans']} fans, "
+           f"{r['population']['images']} images, {r['seconds']} s",
+           "", "Measured per invocation (meter figures; DynamoDB units from item sizes):",
+           f"  {'feature':<34}{'ms@mem GB-ms':>13}{'RRU':>8}{'WRU':>7}{'meterWRU':>9}{'S3 PUT':>8}{'log B':>7}"]
+    for f, u in sorted(r["per_invocation"].items()):
+        out.append(f"  {f:<34}{u.get('gbms', 0):>13.1f}{u.get('rru', 0):>8.2f}{u.get('wru', 0):>7.2f}"
+                   f"{u.get('mw', 0):>9.2f}{u.get('s3p', 0):>8.2f}{u.get('lb', 0):>7.0f}")
+    m = r["media"]
+    out += ["", "Measured derivative sizes (bytes, mean): " + ", ".join(f"{w}px {b:,.0f}" for w, b in m["by_width"].items()),
+            f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B",
+            "", "Projected monthly bill (ACTIVITY_MODEL.md; USD):"]
+    services = list(next(iter(r["projections"].values()))["services"])
+    out.append(f"  {'service':<18}" + "".join(f"{int(k):>14,}" for k in r["projections"]))
+    for s in services:
+        out.append(f"  {s:<18}" + "".join(f"{p['services'][s]:>14,.2f}" for p in r["projections"].values()))
+    out.append(f"  {'TOTAL':<18}" + "".join(f"{p['total_usd']:>14,.2f}" for p in r["projections"].values()))
+    out.append(f"  {'per MAU':<18}" + "".join(f"{p['per_mau_usd']:>14,.5f}" for p in r["projections"].values()))
+    out.append(f"  {'CDN plan':<18}" + "".join(f"{p['cdn_plan']:>14}" for p in r["projections"].values()))
+    out.append(f"  {'CDN floor':<18}" + "".join(f"{p['cdn_floor_usd']:>14,.2f}" for p in r["projections"].values()))
+    out.append(f"  {'meter share':<18}" + "".join(f"{p['meter_share']:>14.2%}" for p in r["projections"].values()))
+    out.append(f"  {'Cognito would add':<18}" + "".join(
+        f"{p['cognito_lite_usd']:>7,.0f}-{p['cognito_essentials_usd']:<6,.0f}" for p in r["projections"].values()))
+    out += ["", "Surge week x10 (MAU triples, 30% new accounts), USD for the week:",
+            f"  {'MAU (before)':<22}{'normal week':>14}{'guard off':>14}{'guard on':>14}{'deferred':>12}"]
+    for mau, s in r["surge"].items():
+        out.append(f"  {int(mau):<22,}{s['baseline_week_usd']:>14,.2f}{s['guard_off_usd']:>14,.2f}"
+                   f"{s['guard_on_usd']:>14,.2f}{s['deferred_screening_usd']:>12,.2f}")
+    top = r["surge"][str(MAU_POINTS[1])]
+    held = {k: top["off_services"][k] - top["on_services"][k] for k in top["off_services"]}
+    out.append("  where the guard holds spend at 1M MAU: " + ", ".join(
+        f"{k} ${v:,.0f}" for k, v in sorted(held.items(), key=lambda kv: -kv[1]) if v > 0.5))
+    g = r["guard"]
+    out += [f"  guard during the run: {g['level_during_surge']} -> {g['level_after']}; "
+            f"{g['surge_posts_queued']} uploads queued then resumed ({g['resumed']}); feed served: {g['feed_ok']}; "
+            f"public Cache-Control in survival: {g['public_cache_control_in_survival']}",
+            "", "Assumptions beyond the model: likes/comments/reposts/DMs priced as a follow; 4 token refreshes a "
+            f"day; one cold start per {COLD_START_EVERY} invocations; {CUSTOM_METRICS} custom metrics; "
+            "storage = one month of growth; local Lambda time includes moto latency (an upper bound)."]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(SMALL if args.small else FULL, log_dir=Path(tmp))
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items() if k != "phases"}, indent=2, default=str))
+    else:
+        print(render(result))
+
+
+if __name__ == "__main__":
+    main()
