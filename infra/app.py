@@ -50,6 +50,10 @@ from infra import stages as S  # noqa: E402
 API_FUNCTION = "APIHandler"
 UPLOADS_FUNCTION = "HandleUploads"
 UPLOADS_EVENT = "HandleUploadsSqsEventSource"
+# Small event functions: the discovery snapshot builder, the budget guard and its alarm entry.
+LIGHT_FUNCTIONS = ("BuildDiscovery", "CostGuard", "BudgetAlarm")
+BUDGET_ALARM_EVENT = "BudgetAlarmSnsSubscription"
+ALL_FUNCTIONS = (API_FUNCTION, UPLOADS_FUNCTION, *LIGHT_FUNCTIONS)
 REST_API = "RestAPI"
 
 ERROR_JSON = '{"error":{"code":"%s","message":%s}}'
@@ -99,6 +103,9 @@ def chalice_stage_config(st: S.StageSettings) -> dict:
                 "lambda_timeout": st.uploads.timeout_s,
                 "reserved_concurrency": st.uploads.reserved_concurrency,
             },
+            # Singletons on a schedule or an alarm: one at a time is all they ever need.
+            **{name: {"lambda_memory_size": 512, "lambda_timeout": 60, "reserved_concurrency": 1}
+               for name in ("build_discovery", "cost_guard", "budget_alarm")},
         },
     }
 
@@ -271,7 +278,8 @@ class EaselStack(cdk.Stack):
     # -- Chalice-generated resources: patched, never forked -------------------------------------
     def _functions(self) -> None:
         ch, st = self.chalice, self.st
-        for fn_id, layers in ((API_FUNCTION, ["api"]), (UPLOADS_FUNCTION, ["api", "screening"])):
+        for fn_id in ALL_FUNCTIONS:
+            layers = ["api", "screening"] if fn_id == UPLOADS_FUNCTION else ["api"]
             fn = ch.get_resource(fn_id)
             # chalice picks the runtime from the local interpreter; the code bundle is pure
             # Python (deps are in the cp312 layers), so the runtime can be set here.
@@ -289,7 +297,10 @@ class EaselStack(cdk.Stack):
         # Log retention on every function (logs are the classic surprise cost). chalice 1.34's
         # log_retention_in_days names the API log group after "${ApiHandler}" (no such
         # resource) and CfnInclude rejects it, so the log groups are created here.
-        for fn_id in (API_FUNCTION, UPLOADS_FUNCTION):
+        # Budget and usage alarms reach the guard through the stack's alerts topic.
+        ch.get_resource("BudgetAlarm").add_override(f"Properties.Events.{BUDGET_ALARM_EVENT}.Properties.Topic",
+                                                    self.alerts.topic_arn)
+        for fn_id in ALL_FUNCTIONS:
             group = logs.CfnLogGroup(self, f"{fn_id}LogGroup", retention_in_days=st.log_retention_days,
                                      log_group_name=f"/aws/lambda/{ch.get_resource(fn_id).ref}")
             group.override_logical_id(f"{fn_id}LogGroup")
@@ -389,7 +400,7 @@ class EaselStack(cdk.Stack):
             "MAIL_SENDER": f"Easel <no-reply@{self.st.mail_from_domain}>",
             "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
         }
-        for fn in (API_FUNCTION, UPLOADS_FUNCTION):
+        for fn in ALL_FUNCTIONS:
             for k, v in env.items():
                 self.chalice.add_environment_variable(k, v, fn)
 
@@ -427,7 +438,7 @@ class EaselStack(cdk.Stack):
         # Lambda's own active tracing samples 1 req/s + 5% (not configurable): at surge volume
         # that is real money. API Gateway honours sampling rules; the functions run PassThrough
         # and trace only what API Gateway sampled.
-        for fn in (API_FUNCTION, UPLOADS_FUNCTION):
+        for fn in ALL_FUNCTIONS:
             self.chalice.get_resource(fn).add_override("Properties.Tracing", "PassThrough")
         xray.CfnSamplingRule(self, "Sampling", sampling_rule=xray.CfnSamplingRule.SamplingRuleProperty(
             rule_name=f"easel-{self.stage}", priority=100, fixed_rate=self.st.xray_sampling_rate,

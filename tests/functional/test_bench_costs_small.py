@@ -24,7 +24,7 @@ def test_small_benchmark_projects_bills_and_shows_the_guard_holding_spend():
     for feature in ("GET /v1/feed", "GET /v1/posts/{post_id}", "POST /v1/users/{handle}/follow",
                     "POST /v1/posts", "handle_uploads"):
         assert per[feature]["n"] == 1 and per[feature]["mw"] == 1, feature  # one meter write each
-    assert per["POST /v1/users/{handle}/follow"]["wru"] == 7  # see test_metering
+    assert per["POST /v1/users/{handle}/follow"]["wru"] == 9  # edge + counters + notification: see test_metering
     assert r["media"]["thumb_bytes"] < r["media"]["large_bytes"]
     bills = [r["projections"][k] for k in ("100000", "1000000", "10000000")]
     assert bills[0]["total_usd"] < bills[1]["total_usd"] < bills[2]["total_usd"]

@@ -155,12 +155,15 @@ def test_media_only_via_cloudfront_oac_with_marks(templates: dict, stage: str) -
 def test_functions_runtime_memory_concurrency_layers_logs(templates: dict, stage: str) -> None:
     t, st = templates[stage], S.get(stage)
     fns = of_type(t, "AWS::Serverless::Function")
-    assert set(fns) == {"APIHandler", "HandleUploads"}
-    for fn_id, cfg, layers in (("APIHandler", st.api, 1), ("HandleUploads", st.uploads, 2)):
+    assert set(fns) == {"APIHandler", "HandleUploads", "BuildDiscovery", "CostGuard", "BudgetAlarm"}
+    light = (512, 60, 1)  # schedule/alarm singletons: memory, timeout, reserved concurrency
+    for fn_id, cfg, layers in (("APIHandler", (st.api.memory_mb, st.api.timeout_s, st.api.reserved_concurrency), 1),
+                               ("HandleUploads", (st.uploads.memory_mb, st.uploads.timeout_s,
+                                                  st.uploads.reserved_concurrency), 2),
+                               ("BuildDiscovery", light, 1), ("CostGuard", light, 1), ("BudgetAlarm", light, 1)):
         p = fns[fn_id]["Properties"]
         assert p["Runtime"] == S.LAMBDA_RUNTIME and p["Architectures"] == ["arm64"]
-        assert p["MemorySize"] == cfg.memory_mb and p["Timeout"] == cfg.timeout_s
-        assert p["ReservedConcurrentExecutions"] == cfg.reserved_concurrency
+        assert (p["MemorySize"], p["Timeout"], p["ReservedConcurrentExecutions"]) == cfg
         assert len(p["Layers"]) == layers  # the API never loads the screening layer
         assert p["Tracing"] == "PassThrough"
         assert p["Environment"]["Variables"]["AUTO_CONFIRM"] == ("true" if st.auto_confirm else "false")
@@ -173,6 +176,18 @@ def test_functions_runtime_memory_concurrency_layers_logs(templates: dict, stage
     for fn in of_type(t, "AWS::Lambda::Function").values():
         assert "LoggingConfig" in fn["Properties"], "CDK function without its own log group"
     assert t["Resources"]["Sampling"]["Properties"]["SamplingRule"]["FixedRate"] == st.xray_sampling_rate
+
+
+@stages
+def test_schedules_and_the_budget_alarm_subscription(templates: dict, stage: str) -> None:
+    t = templates[stage]
+    assert props(t, "BuildDiscovery")["Events"]["BuildDiscoveryEvent"]["Properties"]["Schedule"] == "rate(10 minutes)"
+    assert props(t, "CostGuard")["Events"]["CostGuardEvent"]["Properties"]["Schedule"] == "rate(5 minutes)"
+    topic = props(t, "BudgetAlarm")["Events"]["BudgetAlarmSnsSubscription"]["Properties"]["Topic"]
+    # the same topic the AWS Budgets notifications publish to
+    budget_subscribers = [s["Address"] for b in of_type(t, "AWS::Budgets::Budget").values()
+                          for n in b["Properties"]["NotificationsWithSubscribers"] for s in n["Subscribers"]]
+    assert budget_subscribers and all(a == topic for a in budget_subscribers)
 
 
 @stages
