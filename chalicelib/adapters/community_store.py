@@ -112,10 +112,20 @@ class InteractionRepository:
         is not published."""
         edge = LikeItem(*LikeItem.key(user_id, post_id), user_id=user_id, post_id=post_id, created_at=created_at)
         edge.gsi1pk, edge.gsi1sk = LikeItem.index_key(user_id, like_id)
-        post, update = self._counter(post_id, PostItem.likes_count, 1, True)
+        return self._add_counted_edge(edge, LikeItem, post_id, PostItem.likes_count)
+
+    @dynamo_errors
+    def unlike(self, user_id: str, post_id: str) -> bool:
+        return self._remove_counted_edge(LikeItem(*LikeItem.key(user_id, post_id)), LikeItem, post_id,
+                                         PostItem.likes_count)
+
+    def _add_counted_edge(self, edge: Any, model: Any, post_id: str, counter: Any) -> bool:
+        """Edge + the post's counter in one transaction: False when the edge exists already;
+        NotFound when the post is not published."""
+        post, update = self._counter(post_id, counter, 1, True)
         try:
             with TransactWrite(connection=_conn()) as tx:
-                tx.save(edge, condition=LikeItem.pk.does_not_exist())
+                tx.save(edge, condition=model.pk.does_not_exist())
                 tx.update(post, **update)
         except TransactWriteError as exc:
             codes = _tx_failure(exc)
@@ -124,12 +134,11 @@ class InteractionRepository:
             raise NotFound("No such post.") from None
         return True
 
-    @dynamo_errors
-    def unlike(self, user_id: str, post_id: str) -> bool:
-        post, update = self._counter(post_id, PostItem.likes_count, -1, False)
+    def _remove_counted_edge(self, edge: Any, model: Any, post_id: str, counter: Any) -> bool:
+        post, update = self._counter(post_id, counter, -1, False)
         try:
             with TransactWrite(connection=_conn()) as tx:
-                tx.delete(LikeItem(*LikeItem.key(user_id, post_id)), condition=LikeItem.pk.exists())
+                tx.delete(edge, condition=model.pk.exists())
                 tx.update(post, **update)
         except TransactWriteError as exc:
             _tx_failure(exc)
@@ -189,29 +198,12 @@ class InteractionRepository:
     def repost(self, user_id: str, post_id: str, repost_id: str, created_at: str) -> bool:
         edge = RepostItem(*RepostItem.key(user_id, post_id), user_id=user_id, post_id=post_id,
                           repost_id=repost_id, created_at=created_at)
-        post, update = self._counter(post_id, PostItem.reposts_count, 1, True)
-        try:
-            with TransactWrite(connection=_conn()) as tx:
-                tx.save(edge, condition=RepostItem.pk.does_not_exist())
-                tx.update(post, **update)
-        except TransactWriteError as exc:
-            codes = _tx_failure(exc)
-            if codes[0] == _CCF:
-                return False
-            raise NotFound("No such post.") from None
-        return True
+        return self._add_counted_edge(edge, RepostItem, post_id, PostItem.reposts_count)
 
     @dynamo_errors
     def unrepost(self, user_id: str, post_id: str) -> bool:
-        post, update = self._counter(post_id, PostItem.reposts_count, -1, False)
-        try:
-            with TransactWrite(connection=_conn()) as tx:
-                tx.delete(RepostItem(*RepostItem.key(user_id, post_id)), condition=RepostItem.pk.exists())
-                tx.update(post, **update)
-        except TransactWriteError as exc:
-            _tx_failure(exc)
-            return False
-        return True
+        return self._remove_counted_edge(RepostItem(*RepostItem.key(user_id, post_id)), RepostItem, post_id,
+                                         PostItem.reposts_count)
 
     @dynamo_errors
     def get_repost(self, user_id: str, post_id: str) -> RepostItem | None:

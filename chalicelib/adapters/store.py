@@ -131,6 +131,19 @@ class UserRepository:
         user_id = self.id_for_handle(handle)
         return self.get(user_id) if user_id else None
 
+    def require_by_handle(self, handle: str) -> UserItem:
+        """The user behind a handle from a URL; a malformed or unknown handle is 404 alike."""
+        from chalicelib.domain import validation as v
+        from chalicelib.errors import NotFound, ValidationError
+
+        try:
+            user = self.get_by_handle(v.handle(handle))
+        except ValidationError:
+            user = None
+        if user is None:
+            raise NotFound("No such user.")
+        return user
+
     @dynamo_errors
     def set_password_hash(self, user: UserItem, new_hash: str) -> None:
         user.update(actions=[UserItem.password_hash.set(new_hash)])

@@ -164,13 +164,7 @@ class CollectionService:
                 "next_cursor": encode_cursor(self.cursor_key(), scope, {"offset": offset + limit}) if more else None}
 
     def by_user(self, handle: str, *, limit_raw: str | None, cursor: str | None) -> dict:
-        try:
-            normalised = v.handle(handle)
-        except ValidationError:
-            raise NotFound("No such user.") from None
-        user = self.users.get_by_handle(normalised)
-        if user is None:
-            raise NotFound("No such user.")
+        user = self.users.require_by_handle(handle)
         limit = v.page_limit(limit_raw, self.settings.page_limit_default, self.settings.page_limit_max)
         scope = f"collections:{user.user_id}"
         position = decode_cursor(self.cursor_key(), scope, cursor)

@@ -44,14 +44,7 @@ class InteractionService:
 
     # -- helpers -----------------------------------------------------------------------------
     def _user_by_handle(self, handle: str) -> UserItem:
-        try:
-            normalised = v.handle(handle)
-        except ValidationError:
-            raise NotFound("No such user.") from None
-        user = self.users.get_by_handle(normalised)
-        if user is None:
-            raise NotFound("No such user.")
-        return user
+        return self.users.require_by_handle(handle)
 
     def _visible_post(self, post_id: str, viewer_id: str | None) -> PostItem:
         """A post the viewer may see: published (or their own), not deleted, and its author has

@@ -20,7 +20,7 @@ from chalicelib.adapters.screening_store import (
 )
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.store import PostRepository
-from chalicelib.adapters.tables import PostItem, iso, utcnow
+from chalicelib.adapters.tables import PostItem, utcnow
 from chalicelib.adapters.tables_screening import KINDS, ModerationItem
 from chalicelib.config import Settings
 from chalicelib.domain import validation as v

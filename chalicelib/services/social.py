@@ -42,14 +42,7 @@ class SocialService:
         self.on_follow = on_follow  # (follower_id, followee_id) after a new follow: notifications
 
     def _user_by_handle(self, handle: str) -> UserItem:
-        try:
-            normalised = v.handle(handle)
-        except ValidationError:
-            raise NotFound("No such user.") from None
-        user = self.users.get_by_handle(normalised)
-        if user is None:
-            raise NotFound("No such user.")
-        return user
+        return self.users.require_by_handle(handle)
 
     def profile(self, handle: str) -> dict:
         return profile_view(self._user_by_handle(handle))
