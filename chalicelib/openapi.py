@@ -35,6 +35,26 @@ BOOL = {"type": "boolean"}
 STRS = {"type": "array", "items": STR}
 CURSOR = nullable(STR)
 
+NUM = {"type": "number"}
+NUMS = {"type": "object", "additionalProperties": NUM}
+COUNT = {"type": "integer", "minimum": 0}
+COUNTS = {"likes_count": COUNT, "comments_count": COUNT, "reposts_count": COUNT}
+# chalicelib/services/posts.py STATUSES (+ `queued`: uploads the budget guard defers in survival)
+POST_STATUSES = ["awaiting_upload", "processing", "queued", "published", "held_for_review", "rejected", "removed",
+                 "deleted"]
+NOTIFICATION_KINDS = ["follow", "like", "comment", "repost", "message", "screening", "moderation"]
+MOD_KINDS = ["held", "appeal", "report"]
+MOD_DECISIONS = ["approve", "reject", "label_mature", "remove"]
+REPORT_REASONS = ["ai_generated", "stolen", "unlabelled_mature", "harassment", "other"]
+MOD_SUMMARY = {"id": STR, "kind": {"enum": MOD_KINDS}, "post_id": STR, "reason": STR, "reports_count": INT,
+               "created_at": STR}
+MOD_OUTCOME = {"id": STR, "kind": {"enum": MOD_KINDS}, "status": {"enum": ["open", "decided"]}, "reason": STR,
+               "decision": nullable({"enum": MOD_DECISIONS}), "note": nullable(STR), "created_at": STR,
+               "decided_at": nullable(STR)}
+GUARD_LEVELS = ["normal", "saver", "survival"]
+GUARD_STATE = {"level": {"enum": GUARD_LEVELS}, "since": nullable(STR), "reason": STR,
+               "pinned": nullable({"enum": GUARD_LEVELS})}
+
 SCHEMAS: dict[str, dict] = {
     "Error": obj({"error": obj({"code": STR, "message": STR}, {"field": STR})}),
     "Tokens": obj({"access_token": STR, "refresh_token": STR, "token_type": STR, "expires_in": INT}),
@@ -45,16 +65,95 @@ SCHEMAS: dict[str, dict] = {
     "Image": obj({"width": INT, "height": INT, "url": nullable(STR), "content_type": nullable(STR),
                   "variants": {"type": "array", "items": ref("Variant")}}),
     "Post": obj({"id": STR, "author": ref("UserRef"), "title": STR, "description": nullable(STR), "tags": STRS,
-                 "status": {"enum": ["awaiting_upload", "processing", "published", "held_for_review", "rejected"]},
-                 "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR},
-                {"screening": {"type": "object"}}),
+                 "status": {"enum": POST_STATUSES},
+                 "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR,
+                 "likes_count": COUNT, "comments_count": COUNT, "reposts_count": COUNT},
+                {"liked_by_me": BOOL, "screening": {"type": "object"}, "pinned": BOOL,
+                 "reposted_by": ref("UserRef"), "protected": BOOL}),
     "ListedPost": {"allOf": [ref("Post"), obj({"mature": BOOL, "blurred": BOOL})]},
     "PostCreated": obj({"post": ref("Post"),
-                        "upload": obj({"url": STR, "fields": {"type": "object", "additionalProperties": STR},
-                                       "expires_in": INT})}),
+                        "upload": ref("Upload"),
+                        "uploads": {"type": "array", "items": ref("Upload")}}),
+    "Upload": obj({"url": STR, "fields": {"type": "object", "additionalProperties": STR}, "expires_in": INT}),
     "PostPage": obj({"items": {"type": "array", "items": ref("Post")}, "next_cursor": CURSOR}),
-    "Profile": obj({"id": STR, "handle": STR, "display_name": STR, "bio": STR, "followers_count": INT,
-                    "following_count": INT, "posts_count": INT}),
+    "Profile": obj({"id": STR, "handle": STR, "display_name": STR, "bio": STR, "links": {"type": "array",
+                    "items": ref("Link")}, "open_to_work": BOOL, "followers_count": INT, "following_count": INT,
+                    "posts_count": INT}),
+    "Link": obj({"label": STR, "url": STR}),
+    "Me": {"allOf": [ref("Profile"), obj({"email": STR, "settings": obj({"show_mature": BOOL, "hide_likes": BOOL}),
+                                          "pinned_post_ids": STRS, "created_at": STR})]},
+    "PortfolioOrder": obj({"post_ids": STRS}),
+    "PostDeleted": obj({"id": STR, "status": {"const": "deleted"}}),
+    "LikeResult": obj({"liked": BOOL, **COUNTS}),
+    "RepostResult": obj({"reposted": BOOL, **COUNTS}),
+    "Comment": obj({"id": STR, "post_id": STR, "author": ref("UserRef"), "text": STR, "created_at": STR}),
+    "CommentPage": obj({"items": {"type": "array", "items": ref("Comment")}, "next_cursor": CURSOR}),
+    "BlockResult": obj({"blocked": BOOL, "user": ref("UserRef")}),
+    "MuteResult": obj({"muted": BOOL, "user": ref("UserRef")}),
+    "Collection": obj({"id": STR, "owner": obj({"id": STR, "handle": nullable(STR)}), "title": STR,
+                       "description": STR, "posts_count": INT, "cover_post_id": nullable(STR), "created_at": STR,
+                       "updated_at": STR}),
+    "CollectionPage": obj({"items": {"type": "array", "items": ref("Collection")}, "next_cursor": CURSOR}),
+    "CollectionPosts": obj({"collection": ref("Collection"), "items": {"type": "array", "items": ref("Post")},
+                            "next_cursor": CURSOR}),
+    "Notification": obj({"id": STR, "kind": {"enum": NOTIFICATION_KINDS},
+                         "actor": nullable(obj({"id": STR, "handle": nullable(STR)})), "post_id": nullable(STR),
+                         "data": {"type": "object"}, "read": BOOL, "created_at": STR}),
+    "NotificationPage": obj({"items": {"type": "array", "items": ref("Notification")}, "unread_count": INT,
+                             "next_cursor": CURSOR}),
+    "UnreadCount": obj({"unread_count": INT}),
+    # -- moderation
+    "ModerationSummary": obj(MOD_SUMMARY),
+    "ModerationQueue": obj({"items": {"type": "array", "items": ref("ModerationSummary")}, "next_cursor": CURSOR}),
+    "ModerationOutcome": obj(MOD_OUTCOME),
+    "ModerationItem": obj({**MOD_SUMMARY, "status": {"enum": ["open", "decided"]}, "author_id": STR,
+                           "decision": nullable({"enum": MOD_DECISIONS}), "note": nullable(STR),
+                           "decided_by": nullable(STR), "decided_at": nullable(STR),
+                           "post": nullable(ref("Post")), "original_url": nullable(STR),
+                           "original_urls": {"type": "array", "items": obj({"index": INT, "url": STR,
+                                                                             "expires_in": INT})},
+                           "decision_record": nullable(obj({"post": {"type": "object"}, "images": {
+                               "type": "array", "items": {"type": "object"}}}))},
+                          {"appeal": obj({"statement": nullable(STR), "evidence_urls": STRS}),
+                           "report_reasons": {"type": "object", "additionalProperties": INT},
+                           "history": {"type": "array", "items": ref("ModerationOutcome")},
+                           "audit": {"type": "array", "items": obj({"at": STR, "actor_id": STR,
+                                                                    "actor_handle": nullable(STR), "action": STR,
+                                                                    "note": nullable(STR), "detail": {}})}}),
+    "PostState": obj({"id": STR, "status": {"enum": POST_STATUSES}, "labels": STRS}),
+    "ModerationDecision": obj({"item": ref("ModerationOutcome"), "post": ref("PostState"),
+                               "outcome": {"enum": ["removed", "appeal_denied", "rejected", "report_dismissed",
+                                                    "publishing", "labels_updated", "noted"]}}),
+    "KnownAi": obj({"id": STR, "phash": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}),
+    "Appeal": {"allOf": [ref("ModerationOutcome"), obj({"statement": nullable(STR), "evidence_urls": STRS})]},
+    "AppealCreated": obj({"appeal": ref("Appeal")}),
+    "Appeals": obj({"items": {"type": "array", "items": ref("Appeal")}, "post": ref("PostState")}),
+    "ReportReceived": obj({"report": obj({"post_id": STR, "reason": {"enum": REPORT_REASONS},
+                                          "status": {"const": "received"}, "counted": BOOL})}),
+    # -- founders: costs, budget, guard, prices, donations
+    "CostReport": obj({"from": STR, "to": STR, "total_usd": NUM, "mau": INT, "cost_per_mau_usd": nullable(NUM),
+                       "groups": {"type": "array", "items": obj({"key": STR, "usd": NUM, "units": NUMS})},
+                       "top_users": {"type": "array", "items": obj({"handle": nullable(STR), "user_id": STR,
+                                                                     "usd": NUM})},
+                       "month_to_date_usd": NUM, "forecast_month_usd": NUM,
+                       "prices": obj({"version": STR, "region": STR})}),
+    "Budget": obj({"monthly_usd": NUM, "thresholds": obj({"saver": NUM, "survival": NUM}), "balance_usd": NUM,
+                   "updated_at": nullable(STR)}),
+    "PriceVersion": obj({"version": STR, "effective_from": STR, "region": STR, "source": STR, "currency": STR,
+                         "prices": NUMS, "cloudfront_flat_plans": {"type": "array"}, "fx_usd": NUMS}),
+    "PriceTable": obj({"versions": {"type": "array", "items": ref("PriceVersion")}}),
+    "GuardState": obj(GUARD_STATE, {"evaluated_at": nullable(STR), "forecast_month_usd": nullable(NUM),
+                                    "history": {"type": "array", "items": obj({
+                                        "from": {"enum": GUARD_LEVELS}, "to": {"enum": GUARD_LEVELS},
+                                        "reason": STR, "at": STR})}}),
+    "GuardEvaluation": obj({**GUARD_STATE, "evaluated_at": nullable(STR), "forecast_month_usd": nullable(NUM),
+                            "month_to_date_usd": NUM, "budget_usd": NUM, "resumed_uploads": INT}),
+    "Donation": obj({"id": STR, "source": {"enum": ["kofi", "manual"]}, "amount": STR, "currency": STR,
+                     "usd": nullable(NUM), "received_at": STR, "from_name": nullable(STR)}),
+    "DonationLedger": obj({"items": {"type": "array", "items": ref("Donation")}, "total_usd": NUM,
+                           "balance_usd": NUM, "burn_usd_per_day": NUM, "runway_days": nullable(NUM)}),
+    "DonationAdded": obj({"donation": ref("Donation"), "duplicate": BOOL}),
+    "WebhookReceived": obj({"ok": BOOL, "duplicate": BOOL}),
     "FollowResult": obj({"following": BOOL, "user": ref("Profile")}),
     "DiscoverPage": obj({"items": {"type": "array", "items": ref("ListedPost")}, "next_cursor": CURSOR}),
     "TagPage": obj({"tag": STR, "items": {"type": "array", "items": ref("ListedPost")}, "next_cursor": CURSOR}),
@@ -99,16 +198,39 @@ JOB_FIELDS: dict[str, dict] = {
     "closes_at": {"type": "string", "description": "ISO 8601 date (closes at the end of that day, UTC) or "
                                                    "date-time with offset; future, at most 180 days ahead."},
 }
+CONTENT_TYPE = {"enum": ["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]}
+POST_TITLE = {"type": "string", "minLength": 1, "maxLength": 200}
+LINK = obj({"label": {"type": "string", "minLength": 1, "maxLength": 40},
+            "url": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}})
+NOTE = nullable({"type": "string", "maxLength": 2000})
+PRICES = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}
+
+
+def _strict(schema: dict, min_properties: int = 0) -> dict:
+    out = {**schema, "additionalProperties": False}
+    if min_properties:
+        out["minProperties"] = min_properties
+    return out
+
+
 REQUEST_BODIES: dict[str, dict] = {
     "signup": obj({"handle": {"type": "string", "pattern": "^[a-z0-9_]{3,30}$"}, "email": {"type": "string", "format": "email"},
                    "password": {"type": "string", "minLength": 1}}),
     "login": obj({"handle": STR, "password": STR}),
     "refresh": obj({"refresh_token": STR}),
-    "create_post": obj({"title": {"type": "string", "minLength": 1, "maxLength": 200},
-                        "content_type": {"enum": ["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]},
-                        "content_length": {"type": "integer", "minimum": 1}},
-                       {"description": {"type": "string", "maxLength": 5000},
-                        "tags": {"type": "array", "items": STR, "maxItems": 20}}),
+    "create_post": {**obj({"title": {"type": "string", "minLength": 1, "maxLength": 200}},
+                          {"description": {"type": "string", "maxLength": 5000},
+                           "tags": {"type": "array", "items": STR, "maxItems": 20},
+                           "content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1},
+                           "images": {"type": "array", "minItems": 1, "maxItems": 10, "items": obj(
+                               {"content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1}})},
+                           "protected": {"type": "boolean", "description": "The artist applied Glaze/Nightshade."},
+                           "labels": {"type": "array", "items": {"enum": ["mature"]}}}),
+                    "description": "One image (`content_type`, `content_length`) or several (`images`, 1-10), "
+                                   "not both.",
+                    "oneOf": [{"required": ["content_type", "content_length"], "not": {"required": ["images"]}},
+                              {"required": ["images"], "not": {"anyOf": [{"required": ["content_type"]},
+                                                                         {"required": ["content_length"]}]}}]},
     "change_password": obj({"current_password": STR, "new_password": STR}),
     "token": obj({"token": STR}),
     "reset": obj({"email": STR}),
@@ -119,6 +241,62 @@ REQUEST_BODIES: dict[str, dict] = {
                          {k: JOB_FIELDS[k] for k in ("location", "apply_url", "apply_email")})},
     "edit_job": {"type": "object", "properties": {**JOB_FIELDS, "status": {"enum": ["open", "closed"]}},
                  "additionalProperties": False},
+    # -- community
+    "update_me": _strict({"type": "object", "properties": {
+        "display_name": nullable({"type": "string", "maxLength": 50}),
+        "bio": nullable({"type": "string", "maxLength": 1000}),
+        "links": nullable({"type": "array", "maxItems": 10, "items": {**LINK, "additionalProperties": False}}),
+        "open_to_work": BOOL, "show_mature": BOOL, "hide_likes": BOOL}}),
+    "portfolio_order": obj({"post_ids": {"type": "array", "maxItems": 50, "uniqueItems": True,
+                                         "items": {"type": "string", "minLength": 1, "maxLength": 40}}}),
+    "edit_post": _strict({"type": "object", "properties": {
+        "title": POST_TITLE, "description": nullable({"type": "string", "maxLength": 5000}),
+        "tags": nullable({"type": "array", "items": STR, "maxItems": 20})}}, min_properties=1),
+    "comment": obj({"text": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "create_collection": obj({"title": {"type": "string", "minLength": 1, "maxLength": 100}},
+                             {"description": nullable({"type": "string", "maxLength": 2000})}),
+    "edit_collection": _strict({"type": "object", "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 100},
+        "description": nullable({"type": "string", "maxLength": 2000})}}, min_properties=1),
+    "collection_post": obj({"post_id": {"type": "string", "minLength": 1, "maxLength": 40}}),
+    "collection_order": obj({"post_ids": {"type": "array", "maxItems": 200, "items": STR,
+                                          "description": "Exactly the collection's posts, in the new order."}}),
+    "mark_read": {"type": "object", "properties": {"ids": {
+        "type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 40}}},
+        "description": "No body (or no `ids`): everything is read; `ids`: just those."},
+    # -- moderation
+    "decision": obj({"decision": {"enum": MOD_DECISIONS}}, {"note": NOTE, "known_ai": BOOL}),
+    "known_ai": obj({"phash": {"type": "string", "pattern": "^[0-9a-fA-F]{16}$"}}, {"note": NOTE}),
+    "appeal": obj({"statement": {"type": "string", "minLength": 1, "maxLength": 5000}},
+                  {"evidence_urls": {"type": "array", "maxItems": 10, "items": {
+                      "type": "string", "maxLength": 500, "pattern": "^https?://[^\\s]+$"}}}),
+    "report": obj({"reason": {"enum": REPORT_REASONS}}, {"details": NOTE}),
+    # -- founders
+    "budget": {"type": "object", "description": "Omitted fields keep their values.", "properties": {
+        "monthly_usd": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e12},
+        "balance_usd": {"type": "number", "minimum": 0, "maximum": 1e12},
+        "thresholds": _strict({"type": "object", "properties": {
+            "saver": {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
+            "survival": {"type": "number", "exclusiveMinimum": 0, "maximum": 10}}})}},
+    "price_version": obj({"version": {"type": "string", "minLength": 1}, "region": {"type": "string", "minLength": 1},
+                          "source": {"type": "string", "minLength": 1},
+                          "effective_from": {"type": "string", "description": "YYYY-MM-DD"}},
+                         {"prices": PRICES, "currency": STR, "cloudfront_flat_plans": {"type": "array",
+                                                                                        "items": {"type": "object"}},
+                          "fx_usd": {"type": "object", "additionalProperties": {"type": "number",
+                                                                                 "exclusiveMinimum": 0}}}),
+    "guard_pin": obj({"pin": nullable({"enum": GUARD_LEVELS})}),
+    "donation": obj({"amount": {"type": ["string", "number"], "description": "A positive decimal amount."},
+                     "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"}},
+                    {"note": nullable({"type": "string", "maxLength": 500}),
+                     "id": {"type": "string", "maxLength": 100, "description": "Makes retries idempotent."},
+                     "received_at": {"type": "string", "description": "ISO 8601; default now."},
+                     "from_name": nullable(STR)}),
+}
+# Ko-fi posts `application/x-www-form-urlencoded` with one field, `data` (a JSON object as text).
+FORM_BODIES: dict[str, dict] = {
+    "kofi": obj({"data": {"type": "string", "description": "JSON: verification_token, kofi_transaction_id, "
+                                                        "amount, currency, timestamp, from_name, type."}}),
 }
 
 
@@ -140,7 +318,7 @@ def _json(schema: dict, description: str) -> dict:
 
 def op(summary: str, ok: tuple[int, str] | None, *, auth: str = "none", params: list[dict] | None = None,
        body: str | None = None, public: bool = False, content: dict | None = None, tag: str = "api",
-       no_content: bool = False) -> dict:
+       no_content: bool = False, body_required: bool = True, form: str | None = None) -> dict:
     """One operation: its success response, the Error shape for every other status
     (`default`), 401 when it needs a token, 304 when it is publicly cacheable."""
     responses: dict[str, Any] = {}
@@ -161,8 +339,11 @@ def op(summary: str, ok: tuple[int, str] | None, *, auth: str = "none", params: 
     if params:
         out["parameters"] = params
     if body:
-        out["requestBody"] = {"required": True,
+        out["requestBody"] = {"required": body_required,
                               "content": {"application/json": {"schema": REQUEST_BODIES[body]}}}
+    if form:
+        out["requestBody"] = {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": FORM_BODIES[form]}}}
     if auth == "required":
         out["security"] = [{"bearer": []}]
     elif auth == "optional":
@@ -175,6 +356,10 @@ POST_ID = _param("post_id", "path", ID)
 CONV_ID = _param("conversation_id", "path", {"type": "string", "maxLength": 80})
 JOB_ID = _param("job_id", "path", ID)
 TAG = _param("tag", "path", {"type": "string", "maxLength": 80})
+COLLECTION_ID = _param("collection_id", "path", ID)
+COMMENT_ID = _param("comment_id", "path", ID)
+ITEM_ID = _param("item_id", "path", ID)
+PAGE = [LIMIT, CURSOR_P]
 
 
 def paths() -> dict[str, dict]:
@@ -219,18 +404,24 @@ def paths() -> dict[str, dict]:
                                   tag="platform")},
         "/v1/posts": {"post": op("Create a post and its presigned upload.", (201, "PostCreated"), auth="required",
                                  body="create_post", tag="posts")},
-        "/v1/posts/{post_id}": {"get": op("A post (its author also sees `screening`).", (200, "Post"),
-                                          auth="optional", params=[POST_ID], public=True, tag="posts")},
+        "/v1/posts/{post_id}": {
+            "get": op("A post (its author also sees `screening`).", (200, "Post"), auth="optional",
+                      params=[POST_ID], public=True, tag="posts"),
+            "patch": op("Edit the title, description or tags of your post.", (200, "Post"), auth="required",
+                        params=[POST_ID], body="edit_post", tag="posts"),
+            "delete": op("Delete your post and its media.", (200, "PostDeleted"), auth="required",
+                         params=[POST_ID], tag="posts")},
         "/v1/users/{handle}": {"get": op("A profile with counters.", (200, "Profile"), params=[HANDLE],
                                          public=True, tag="people")},
         "/v1/users/{handle}/follow": {
             "post": op("Follow (idempotent).", (200, "FollowResult"), auth="required", params=[HANDLE], tag="people"),
             "delete": op("Unfollow (idempotent).", (200, "FollowResult"), auth="required", params=[HANDLE],
                          tag="people")},
-        "/v1/users/{handle}/posts": {"get": op("Portfolio, newest first.", (200, "PostPage"), auth="optional",
-                                               params=[HANDLE, LIMIT, CURSOR_P], public=True, tag="people")},
-        "/v1/feed": {"get": op("Home feed: posts of the artists you follow.", (200, "PostPage"), auth="required",
-                               params=[LIMIT, CURSOR_P], tag="people")},
+        "/v1/users/{handle}/posts": {"get": op(
+            "Portfolio: the artist's pinned posts first (`pinned`, first page only), then newest first.",
+            (200, "PostPage"), auth="optional", params=[HANDLE, LIMIT, CURSOR_P], public=True, tag="people")},
+        "/v1/feed": {"get": op("Home feed: posts of the artists you follow and their reposts (`reposted_by`).",
+                               (200, "PostPage"), auth="required", params=[LIMIT, CURSOR_P], tag="people")},
         "/v1/discover": {"get": op("Everyone's published work: recent work blended with rising work. Mature "
                                    "work is hidden from anonymous viewers and `blurred` for viewers who have "
                                    "not opted in (then the response is private).", (200, "DiscoverPage"),
@@ -268,6 +459,127 @@ def paths() -> dict[str, dict]:
             "patch": op("Edit or close (`{\"status\":\"closed\"}`) your job.", (200, "Job"), auth="required",
                         params=[JOB_ID], body="edit_job", tag="jobs"),
             "delete": op("Delete your job.", (200, "Deleted"), auth="required", params=[JOB_ID], tag="jobs")},
+        # -- community: your profile, your posts, interactions, relations, collections, notifications
+        "/v1/me": {
+            "get": op("Your profile with your e-mail, settings and pinned posts.", (200, "Me"), auth="required",
+                      tag="people"),
+            "patch": op("Change profile fields and settings; only the fields sent change (an empty "
+                        "display_name or bio clears it).", (200, "Me"), auth="required", body="update_me",
+                        tag="people")},
+        "/v1/me/portfolio-order": {"put": op(
+            "Pin up to 50 of your published posts, in this order, before the rest of your portfolio.",
+            (200, "PortfolioOrder"), auth="required", body="portfolio_order", tag="people")},
+        "/v1/posts/{post_id}/like": {
+            "post": op("Like a post (idempotent).", (200, "LikeResult"), auth="required", params=[POST_ID],
+                       tag="interactions"),
+            "delete": op("Unlike (idempotent).", (200, "LikeResult"), auth="required", params=[POST_ID],
+                         tag="interactions")},
+        "/v1/posts/{post_id}/repost": {
+            "post": op("Repost to your followers' feeds (idempotent; not your own post).", (200, "RepostResult"),
+                       auth="required", params=[POST_ID], tag="interactions"),
+            "delete": op("Undo a repost (idempotent).", (200, "RepostResult"), auth="required", params=[POST_ID],
+                         tag="interactions")},
+        "/v1/posts/{post_id}/comments": {
+            "get": op("Comments, oldest first.", (200, "CommentPage"), auth="optional", params=[POST_ID, *PAGE],
+                      public=True, tag="interactions"),
+            "post": op("Comment on a post.", (201, "Comment"), auth="required", params=[POST_ID], body="comment",
+                       tag="interactions")},
+        "/v1/posts/{post_id}/comments/{comment_id}": {"delete": op(
+            "Delete your comment, or any comment on your post.", (200, "Deleted"), auth="required",
+            params=[POST_ID, COMMENT_ID], tag="interactions")},
+        "/v1/users/{handle}/likes": {"get": op(
+            "The posts a user liked, newest like first (403 `likes_hidden` when they keep likes private).",
+            (200, "PostPage"), auth="optional", params=[HANDLE, *PAGE], public=True, tag="interactions")},
+        "/v1/users/{handle}/block": {
+            "post": op("Block (removes follows both ways).", (200, "BlockResult"), auth="required", params=[HANDLE],
+                       tag="people"),
+            "delete": op("Unblock.", (200, "BlockResult"), auth="required", params=[HANDLE], tag="people")},
+        "/v1/users/{handle}/mute": {
+            "post": op("Mute (their posts and reposts leave your feed).", (200, "MuteResult"), auth="required",
+                       params=[HANDLE], tag="people"),
+            "delete": op("Unmute.", (200, "MuteResult"), auth="required", params=[HANDLE], tag="people")},
+        "/v1/users/{handle}/collections": {"get": op("A user's collections.", (200, "CollectionPage"),
+                                                     params=[HANDLE, *PAGE], public=True, tag="collections")},
+        "/v1/collections": {"post": op("Create a collection.", (201, "Collection"), auth="required",
+                                       body="create_collection", tag="collections")},
+        "/v1/collections/{collection_id}": {
+            "patch": op("Rename or describe your collection.", (200, "Collection"), auth="required",
+                        params=[COLLECTION_ID], body="edit_collection", tag="collections"),
+            "delete": op("Delete your collection (its posts stay).", (200, "Deleted"), auth="required",
+                         params=[COLLECTION_ID], tag="collections")},
+        "/v1/collections/{collection_id}/posts": {
+            "get": op("A collection and a page of its posts, in order.", (200, "CollectionPosts"), auth="optional",
+                      params=[COLLECTION_ID, *PAGE], public=True, tag="collections"),
+            "post": op("Add one of your published posts (idempotent).", (200, "Collection"), auth="required",
+                       params=[COLLECTION_ID], body="collection_post", tag="collections")},
+        "/v1/collections/{collection_id}/posts/{post_id}": {"delete": op(
+            "Take a post out of your collection (idempotent).", (200, "Collection"), auth="required",
+            params=[COLLECTION_ID, POST_ID], tag="collections")},
+        "/v1/collections/{collection_id}/order": {"put": op(
+            "Reorder your collection.", (200, "Collection"), auth="required", params=[COLLECTION_ID],
+            body="collection_order", tag="collections")},
+        "/v1/notifications": {"get": op("Your notifications, newest first, with the unread count.",
+                                        (200, "NotificationPage"), auth="required", params=PAGE,
+                                        tag="notifications")},
+        "/v1/notifications/read": {"post": op("Mark notifications read.", (200, "UnreadCount"), auth="required",
+                                              body="mark_read", body_required=False, tag="notifications")},
+        # -- moderation (moderators), appeals (authors), reports (anyone signed in)
+        "/v1/moderation/queue": {"get": op(
+            "Open review items, oldest first (moderators).", (200, "ModerationQueue"), auth="required",
+            params=[_param("kind", "query", {"enum": MOD_KINDS}, required=False),
+                    _param("reason", "query", {"type": "string", "pattern": "^[a-z_]{1,64}$"}, required=False),
+                    *PAGE], tag="moderation")},
+        "/v1/moderation/items/{item_id}": {"get": op(
+            "A review item with the post, presigned originals, the full screening record, its history and "
+            "audit trail (moderators).", (200, "ModerationItem"), auth="required", params=[ITEM_ID],
+            tag="moderation")},
+        "/v1/moderation/items/{item_id}/decision": {"post": op(
+            "Decide an open item (409 `already_decided` if someone else did).", (200, "ModerationDecision"),
+            auth="required", params=[ITEM_ID], body="decision", tag="moderation")},
+        "/v1/moderation/known-ai": {"post": op("Add a perceptual hash to the known-AI list (moderators).",
+                                               (201, "KnownAi"), auth="required", body="known_ai",
+                                               tag="moderation")},
+        "/v1/posts/{post_id}/appeal": {
+            "post": op("Appeal a rejection, a hold or a mature label on your post.", (201, "AppealCreated"),
+                       auth="required", params=[POST_ID], body="appeal", tag="moderation"),
+            "get": op("Your appeals about your post.", (200, "Appeals"), auth="required", params=[POST_ID],
+                      tag="moderation")},
+        "/v1/posts/{post_id}/report": {"post": op("Report a published post.", (201, "ReportReceived"),
+                                                  auth="required", params=[POST_ID], body="report",
+                                                  tag="moderation")},
+        # -- founders: costs, budget, prices, guard, donations; the Ko-fi webhook
+        "/v1/admin/costs": {"get": op(
+            "Costs for a range of days, grouped by service, feature or day (founders).", (200, "CostReport"),
+            auth="required", tag="admin", params=[
+                _param("from", "query", {"type": "string", "format": "date"}, "Default: the 1st of `to`'s month.",
+                       required=False),
+                _param("to", "query", {"type": "string", "format": "date"}, "Default: today (UTC).",
+                       required=False),
+                _param("group_by", "query", {"enum": ["service", "feature", "day"]}, required=False)])},
+        "/v1/admin/budget": {
+            "get": op("The monthly budget, guard thresholds and balance (founders).", (200, "Budget"),
+                      auth="required", tag="admin"),
+            "put": op("Change the budget (founders).", (200, "Budget"), auth="required", body="budget",
+                      tag="admin")},
+        "/v1/admin/prices": {
+            "get": op("The versioned price table (founders).", (200, "PriceTable"), auth="required", tag="admin"),
+            "put": op("Add a price version; omitted figures are inherited (founders).", (200, "PriceVersion"),
+                      auth="required", body="price_version", tag="admin")},
+        "/v1/admin/guard": {
+            "get": op("The budget guard's level and recent transitions (founders).", (200, "GuardState"),
+                      auth="required", tag="admin"),
+            "put": op("Pin a level (or `null` to unpin), then re-evaluate (founders).", (200, "GuardEvaluation"),
+                      auth="required", body="guard_pin", tag="admin")},
+        "/v1/admin/guard/evaluate": {"post": op("Re-evaluate the guard now (founders).", (200, "GuardEvaluation"),
+                                                auth="required", tag="admin")},
+        "/v1/admin/donations": {
+            "get": op("The donations ledger and runway (founders).", (200, "DonationLedger"), auth="required",
+                      tag="admin"),
+            "post": op("Record a donation by hand (founders).", (201, "DonationAdded"), auth="required",
+                       body="donation", tag="admin")},
+        "/v1/webhooks/donations": {"post": op(
+            "Ko-fi's webhook (authenticated by the verification token inside `data`); duplicates are "
+            "acknowledged.", (200, "WebhookReceived"), form="kofi", tag="admin")},
         "/media/p/{post_id}/{name}": {"get": op(
             "Local platform only: a derivative (CloudFront + S3 in production).", None, tag="platform",
             params=[POST_ID, _param("name", "path", {"type": "string", "maxLength": 60})], public=True,

@@ -63,7 +63,10 @@ def parse_version(raw: Any, *, base: PriceVersion | None = None) -> PriceVersion
     if missing:
         raise ValidationError(f"missing prices: {', '.join(missing)}", field="prices")
     fx = dict(base.fx_usd) if base else {}
-    for cur, rate in (raw.get("fx_usd") or {}).items():
+    given_fx = raw.get("fx_usd") or {}
+    if not isinstance(given_fx, dict):
+        raise ValidationError("'fx_usd' must be an object of currency -> USD rate.", field="fx_usd")
+    for cur, rate in given_fx.items():
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
             raise ValidationError(f"rate '{cur}' must be a positive number.", field=f"fx_usd.{cur}")
         fx[cur.upper()] = float(rate)

@@ -11,6 +11,7 @@ rows of hours not folded yet (the open hour) — never a Scan, and no double cou
 from __future__ import annotations
 
 import calendar
+import math
 import os
 import time
 from collections import defaultdict
@@ -35,6 +36,8 @@ GROUPS = ("service", "feature", "day")
 RECENT_DAYS = 2  # days read at hour granularity (hour rollups + live rows)
 TOP_USERS = 20
 DEFAULT_THRESHOLDS = {"saver": 0.8, "survival": 1.0}
+MAX_USD = 1e12
+MIN_STORED = 1e-100
 
 
 def require_founder(principal: Principal) -> None:
@@ -301,12 +304,13 @@ class CostService:
         if not isinstance(body, dict):
             raise ValidationError("The request body must be a JSON object.", field="body")
         current = self.budget()
-        monthly = body.get("monthly_usd", current["monthly_usd"])
-        if isinstance(monthly, bool) or not isinstance(monthly, (int, float)) or monthly <= 0:
-            raise ValidationError("'monthly_usd' must be a positive number.", field="monthly_usd")
-        balance = body.get("balance_usd", current["balance_usd"])
-        if isinstance(balance, bool) or not isinstance(balance, (int, float)) or balance < 0:
-            raise ValidationError("'balance_usd' must be a non-negative number.", field="balance_usd")
+        monthly = _storable(body.get("monthly_usd", current["monthly_usd"]), MAX_USD)
+        if monthly is None or monthly <= 0:
+            raise ValidationError("'monthly_usd' must be a positive number (at most 1e12).", field="monthly_usd")
+        balance = _storable(body.get("balance_usd", current["balance_usd"]), MAX_USD)
+        if balance is None or balance < 0:
+            raise ValidationError("'balance_usd' must be a non-negative number (at most 1e12).",
+                                  field="balance_usd")
         thresholds = dict(current["thresholds"])
         given = body.get("thresholds", {})
         if not isinstance(given, dict):
@@ -314,10 +318,11 @@ class CostService:
         for name, value in given.items():
             if name not in DEFAULT_THRESHOLDS:
                 raise ValidationError("thresholds are 'saver' and 'survival'.", field=f"thresholds.{name}")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10:
+            fraction = _storable(value, 10)
+            if fraction is None or fraction <= 0:
                 raise ValidationError(f"'thresholds.{name}' must be a fraction of the budget in (0, 10].",
                                       field=f"thresholds.{name}")
-            thresholds[name] = float(value)
+            thresholds[name] = fraction
         if thresholds["saver"] > thresholds["survival"]:
             raise ValidationError("'thresholds.saver' must not exceed 'thresholds.survival'.",
                                   field="thresholds.saver")
@@ -325,6 +330,15 @@ class CostService:
                           balance_usd=float(balance), updated_at=iso(self.clock()))
         self.budgets.save(item)
         return self.budget()
+
+
+def _storable(value: Any, maximum: float) -> float | None:
+    """A finite number DynamoDB can store (magnitude 1e-130..1e126: not 5e-324, 1e300 or NaN), at most
+    `maximum` and, when not zero, at least MIN_STORED."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > maximum \
+            or not math.isfinite(value) or (value != 0 and abs(value) < MIN_STORED):  # 10**400 > max first
+        return None
+    return float(value)
 
 
 def _top(users: dict[str, float], n: int = TOP_USERS) -> dict[str, float]:

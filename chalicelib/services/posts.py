@@ -19,7 +19,8 @@ from chalicelib.domain import validation as v
 from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.services.tokens import Principal
 
-STATUSES = ("awaiting_upload", "processing", "published", "held_for_review", "rejected", "removed", "deleted")
+STATUSES = ("awaiting_upload", "processing", "queued", "published", "held_for_review", "rejected", "removed",
+            "deleted")  # queued: deferred by the budget guard in survival (services/guard.py)
 PREFERRED_WIDTH = 1280
 MAX_IMAGES = 10
 SELF_LABELS = ("mature",)

@@ -33,8 +33,12 @@ def validate_links(value: Any) -> list[dict]:
         label = v.string(link, "label", max_length=MAX_LINK_LABEL, min_length=1)
         url = v.string(link, "url", max_length=MAX_LINK_URL, min_length=1)
         assert url is not None
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or \
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname
+        except ValueError:  # e.g. "Invalid IPv6 URL" (an unbalanced '[' in the host)
+            parts, hostname = None, None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not hostname or \
                 any(c.isspace() or ord(c) < 32 for c in url) or parts.username or parts.password:
             raise ValidationError("Links must be http(s) URLs with a host (no credentials).",
                                   field=f"links[{i}].url", code="invalid_url")

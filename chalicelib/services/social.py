@@ -65,6 +65,8 @@ class SocialService:
 
     def unfollow(self, principal: Principal, handle: str) -> dict:
         target = self._user_by_handle(handle)
+        if target.user_id == principal.user_id:  # as follow: one transaction cannot update one item twice
+            raise ValidationError("You cannot unfollow yourself.", field="handle", code="cannot_follow_self")
         self.graph.unfollow(principal.user_id, target.user_id)
         # Feed entries of the unfollowed artist are filtered at read time (the follow edge is
         # fetched in the same BatchGetItem as the posts), so nothing O(posts) happens here.

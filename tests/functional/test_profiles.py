@@ -47,6 +47,7 @@ def test_patch_me_changes_only_the_fields_sent(client):
     ({"links": [{"label": "x", "url": "ftp://files.example"}]}, "links[0].url"),
     ({"links": [{"label": "x", "url": "https://"}]}, "links[0].url"),
     ({"links": [{"label": "x", "url": "https://user:pw@evil.example"}]}, "links[0].url"),
+    ({"links": [{"label": "x", "url": "https://a[b.example"}]}, "links[0].url"),  # urlsplit raised: was a 500
     ({"links": [{"label": "x", "url": "https://a.example/" + "a" * 600}]}, "url"),
     ({"links": [{"label": "", "url": "https://a.example"}]}, "label"),
     ({"links": [{"label": "x", "url": "https://a.example", "rel": "me"}]}, "links[0]"),
