@@ -45,7 +45,12 @@ def tag_posts(tag: str) -> Response:
 
 @bp.schedule(Rate(10, unit=Rate.MINUTES))
 def build_discovery(event: CloudWatchEvent) -> dict:
-    """Off the request path: rebuild the discovery snapshot (local/worker.py runs it on a timer)."""
+    """Off the request path: rebuild the discovery snapshot (local/worker.py runs it on a timer).
+    In survival the budget guard pauses it: discover keeps serving the last snapshot."""
+    from chalicelib.services.guard import jobs_paused
+
+    if jobs_paused():
+        return {"skipped": "budget guard (survival): serving the last snapshot"}
     return container.discovery().build_snapshot()
 
 

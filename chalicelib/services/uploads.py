@@ -33,6 +33,7 @@ from chalicelib.adapters.tables_screening import PostImageItem
 from chalicelib.config import Settings
 from chalicelib.errors import NotFound
 from chalicelib.images import Derivative, ImageLimits, ImageRejected, make_derivatives
+from chalicelib.services.guard import derivative_widths as guard_widths  # saver/survival: ≤1280 px
 from chalicelib.observability import logger, metrics
 from chalicelib.provenance import scan_provenance
 from chalicelib.screening import policy
@@ -224,7 +225,7 @@ class UploadProcessor:
 
         # Validation (the whole file is decoded); the derivatives are kept for publishing.
         try:
-            derived = make_derivatives(data, creator=post.author_handle, widths=self.settings.derivative_widths,
+            derived = make_derivatives(data, creator=post.author_handle, widths=guard_widths(self.settings.derivative_widths),
                                        limits=self.limits)
         except ImageRejected as exc:
             checks.append({"step": "image", "result": exc.code, "message": exc.message})
@@ -396,7 +397,7 @@ class UploadProcessor:
             derived = self._derived.pop((post.post_id, index), None)
             if derived is None:  # screened in another invocation (multi-image, or approved later)
                 data = self._read_original(post, index)
-                derived = make_derivatives(data, creator=post.author_handle, widths=self.settings.derivative_widths,
+                derived = make_derivatives(data, creator=post.author_handle, widths=guard_widths(self.settings.derivative_widths),
                                            limits=self.limits)
             variants = []
             for d in derived:

@@ -11,7 +11,7 @@ import pytest
 from tests.fixtures.photos import jpeg_with_gps
 from tests.functional.costs_helpers import founder
 from tests.helpers import call, create_and_upload, drain, signup
-from local.worker import FakeLambdaContext
+from local.worker import FakeLambdaContext, ScheduleRunner, scheduled_event
 
 TINY = 0.000001
 HUGE = 1_000_000
@@ -119,3 +119,26 @@ def test_schedule_and_budget_alarm_handlers_evaluate(client, boss, easel_app):
     scheduled = {"version": "0", "id": "e", "detail-type": "Scheduled Event", "source": "aws.events", "account": "1",
                  "time": "2025-01-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": {}}
     assert easel_app.cost_guard(scheduled, FakeLambdaContext("easel-dev-cost_guard", 512))["level"] == "normal"
+
+
+def test_saver_caps_the_largest_derivative_at_1280(client, boss, easel_app):
+    status, state, _ = call(client, "PUT", "/v1/admin/guard", {"pin": "saver"}, token=boss["access_token"])
+    assert state["level"] == "saver"
+    artist = signup(client)
+    post_id = create_and_upload(client, artist["access_token"], jpeg_with_gps(2400, 1200))
+    drain(easel_app.handle_uploads)
+    status, post, _ = call(client, "GET", f"/v1/posts/{post_id}", token=artist["access_token"])
+    assert post["status"] == "published", post
+    assert max(v["width"] for v in post["images"][0]["variants"]) == 1280  # 2048 skipped in saver
+
+
+def test_survival_pauses_the_discovery_rebuild(client, boss, easel_app):
+    runner = ScheduleRunner(easel_app.app, interval_s=0)
+    (handler,) = [h for name, h in runner.handlers if name == "build_discovery"]
+    status, state, _ = call(client, "PUT", "/v1/admin/guard", {"pin": "survival"}, token=boss["access_token"])
+    assert state["level"] == "survival"
+    result = handler(scheduled_event("build_discovery"), FakeLambdaContext("build_discovery"))
+    assert "skipped" in result
+    call(client, "PUT", "/v1/admin/guard", {"pin": "normal"}, token=boss["access_token"])
+    result = handler(scheduled_event("build_discovery"), FakeLambdaContext("build_discovery"))
+    assert "skipped" not in result
