@@ -53,6 +53,16 @@ def _is_conditional_cancel(exc: TransactWriteError) -> bool:
         "ConditionalCheckFailed" in _cancel_codes(exc)
 
 
+def _condition_failed(exc: TransactWriteError) -> bool:
+    """For `except TransactWriteError`: True when a condition failed (the caller's idempotent
+    no-op or domain answer); throttling becomes Unavailable; anything else propagates."""
+    if _is_conditional_cancel(exc):
+        return True
+    if exc.cause_response_code in THROTTLING_CODES:
+        raise Unavailable() from exc
+    raise exc
+
+
 def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) -> Any:
     try:
         return model.get(key[0], key[1], consistent_read=consistent)
@@ -263,11 +273,8 @@ class PostRepository:
                     tx.update(UserItem(*UserItem.key(post.author_id)),
                               actions=[UserItem.posts_count.add(1)])
         except TransactWriteError as exc:
-            if _is_conditional_cancel(exc):
+            if _condition_failed(exc):
                 return False
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
         post.status = status
         return True
 
@@ -333,11 +340,8 @@ class GraphRepository:
                 tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(-1)])
                 tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(-1)])
         except TransactWriteError as exc:
-            if _is_conditional_cancel(exc):
+            if _condition_failed(exc):
                 return False
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
         return True
 
     @dynamo_errors
@@ -486,11 +490,8 @@ class RoleRepository:
                 tx.update(user, actions=[action], condition=condition)
                 tx.save(audit, condition=RoleAuditItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            if _is_conditional_cancel(exc):
+            if _condition_failed(exc):
                 return False
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
         return True
 
     @dynamo_errors

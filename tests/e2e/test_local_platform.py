@@ -4,33 +4,15 @@ from __future__ import annotations
 
 import io
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from PIL import Image
 
-from local.moto_server import free_port
-from local.platform import Platform
 from tests.fixtures.photos import jpeg_with_gps
 from tests.helpers import PASSWORD, unique_handle
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    logs = Path(tmp_path_factory.mktemp("platform-logs"))
-    p = Platform(api_port=free_port(), moto_port=free_port(), log_dir=logs)
-    try:
-        p.start()
-    except Exception:
-        p.stop()
-        for log in logs.glob("*.log"):
-            print(log.name, log.read_text()[-3000:])
-        raise
-    yield p
-    p.stop()
 
 
 def _signup(base: str) -> dict:

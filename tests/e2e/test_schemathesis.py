@@ -17,8 +17,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )
 
-from local.moto_server import free_port
-from local.platform import Platform
+from tests.e2e.conftest import running_platform
 from tests.fixtures.photos import jpeg_with_gps
 from tests.helpers import PASSWORD, unique_handle
 
@@ -31,21 +30,8 @@ API_GATEWAY_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    logs = Path(tmp_path_factory.mktemp("schemathesis-logs"))
-    p = Platform(api_port=free_port(), moto_port=free_port(), log_dir=logs,
-                 extra_env={"LOCAL_SCHEDULE_SECONDS": "1"})
-    try:
-        p.start()
-    except Exception:
-        p.stop()
-        for log in logs.glob("*.log"):
-            print(log.name, log.read_text()[-3000:])
-        raise
-    yield p
-    p.stop()
-    api_log = logs / "api.log"
-    if api_log.exists() and "Traceback" in api_log.read_text():
-        print(api_log.read_text()[-5000:])
+    # Schedules every second, so the discovery snapshot follows an upload quickly.
+    yield from running_platform(Path(tmp_path_factory.mktemp("schemathesis-logs")), LOCAL_SCHEDULE_SECONDS="1")
 
 
 def _new_user_headers(platform) -> dict:
