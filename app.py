@@ -153,8 +153,11 @@ def handle_uploads(event: SQSEvent) -> dict:
 
     def record_handler(record: object) -> None:
         message = json.loads(record.body)  # type: ignore[attr-defined]
-        if isinstance(message, dict) and "type" in message:  # typed background jobs (repost fan-out)
-            logger.info("job processed", type=message.get("type"), result=container.interactions().handle_job(message))
+        if isinstance(message, dict) and "type" in message:  # typed background jobs (repost fan-out, erasure)
+            result = container.interactions().handle_job(message)
+            if result is None:
+                result = container.erasure().handle_job(message)
+            logger.info("job processed", type=message.get("type"), result=result)
             return
         for bucket, key in s3_records(message):
             outcome = processor_.process(bucket, key)

@@ -83,6 +83,12 @@ class Settings:
     cdn_distribution_id: str | None = None
     upload_queue_name: str = "easel-dev-uploads"
     notification_ttl_days: int = 90
+    # Account erasure (DELETE /v1/me): how long an erased artist's handle stays reserved, and
+    # when the final sweep runs (after every access token issued before the request expired;
+    # SQS delays cap at 900 s, so does this).
+    handle_grace_s: int = 30 * 24 * 3600
+    erasure_final_pass_delay_s: int = 900
+    erasure_budget_s: int = 60  # work per invocation before the job re-enqueues itself
 
 
 @lru_cache(maxsize=1)
@@ -130,4 +136,7 @@ def get_settings() -> Settings:
         cdn_distribution_id=os.environ.get("CDN_DISTRIBUTION_ID") or None,
         upload_queue_name=os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{stage}-uploads"),
         notification_ttl_days=_int("NOTIFICATION_TTL_DAYS", 90),
+        handle_grace_s=_int("HANDLE_GRACE_SECONDS", 30 * 24 * 3600),
+        erasure_final_pass_delay_s=max(0, min(900, _int("ERASURE_FINAL_PASS_DELAY_SECONDS", 900))),
+        erasure_budget_s=_int("ERASURE_BUDGET_SECONDS", 60),
     )

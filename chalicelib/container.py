@@ -177,3 +177,15 @@ def relations():  # type: ignore[no-untyped-def]
     from chalicelib.services.interactions import RelationService
 
     return RelationService(UserRepository(), RelationRepository())
+
+
+@lru_cache(maxsize=1)
+def erasure():  # type: ignore[no-untyped-def]
+    """Account erasure: DELETE /v1/me and the `erase_account` job (chalicelib/services/erasure.py)."""
+    from chalicelib.adapters.community_aws import CdnInvalidator, EventQueue, MediaCleaner
+    from chalicelib.adapters.erasure_store import ErasureRepository
+    from chalicelib.services.erasure import ErasureService
+
+    s = get_settings()
+    return ErasureService(ErasureRepository(), accounts(), EventQueue(s.upload_queue_name),
+                          MediaCleaner(s.uploads_bucket, s.media_bucket), CdnInvalidator(s.cdn_distribution_id), s)

@@ -44,6 +44,11 @@ class MediaCleaner:
         return self._delete_prefix(self.media_bucket, f"p/{post_id}/") + \
             self._delete_prefix(self.uploads_bucket, f"uploads/{author_id}/{post_id}/")
 
+    def delete_user_originals(self, user_id: str) -> int:
+        """Every original a user ever uploaded, kept or refused (account erasure)."""
+        return self._delete_prefix(self.uploads_bucket, f"uploads/{user_id}/") + \
+            self._delete_prefix(self.uploads_bucket, f"rejected/{user_id}/")
+
 
 class CdnInvalidator:
     """CloudFront invalidation of a post's media paths. Skipped when no distribution is
@@ -78,9 +83,10 @@ class EventQueue:
         self.queue_name = queue_name
         self.queue_url = queue_url
 
-    def send(self, message: dict[str, Any]) -> None:
+    def send(self, message: dict[str, Any], delay_s: int = 0) -> None:
         try:
             url = self.queue_url or _queue_url(self.queue_name)
-            client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(message, separators=(",", ":")))
+            client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(message, separators=(",", ":")),
+                                       DelaySeconds=max(0, min(900, int(delay_s))))
         except (ClientError, BotoCoreError) as exc:
             raise _unavailable(exc) from exc

@@ -159,6 +159,8 @@ class InteractionRepository:
 
     @dynamo_errors
     def add_comment(self, comment: CommentItem) -> None:
+        comment.gsi1pk, comment.gsi1sk = CommentItem.author_index_key(comment.author_id, comment.post_id,
+                                                                      comment.comment_id)
         post, update = self._counter(comment.post_id, PostItem.comments_count, 1, True)
         try:
             with TransactWrite(connection=_conn()) as tx:

@@ -162,7 +162,8 @@ class MessageRepository:
                 "recipient_follows": FollowItem.key(recipient_id, sender_id),
                 "recipient_row": MembershipItem.key(recipient_id, conversation_id),
                 "sender_row": MembershipItem.key(sender_id, conversation_id),
-                "conversation": ConversationItem.key(conversation_id)}
+                "conversation": ConversationItem.key(conversation_id),
+                "recipient_user": UserItem.key(recipient_id)}
         raw = batch_get_raw(list(keys.values()))
         return {name: raw.get(key) for name, key in keys.items()}
 
@@ -249,6 +250,7 @@ class MessageRepository:
 class JobRepository:
     @dynamo_errors
     def create(self, job: JobItem, index_keys: list[tuple[str, str]]) -> None:
+        job.gsi1pk, job.gsi1sk = JobItem.owner_index_key(job.owner_id, job.job_id)
         job.save(condition=JobItem.pk.does_not_exist())
         self._put_index(job, index_keys)
 

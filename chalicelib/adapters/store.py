@@ -112,9 +112,11 @@ class UserRepository:
         """Handle, e-mail and profile in one transaction: uniqueness without a scan."""
         handle_item = HandleItem(*HandleItem.key(user.handle), user_id=user.user_id)
         email_item = EmailItem(*EmailItem.key(user.email), user_id=user.user_id)
+        # A tombstone of an erased account's handle is claimable once its grace period is over.
+        free_handle = HandleItem.pk.does_not_exist() | (HandleItem.released_after <= int(utcnow().timestamp()))
         try:
             with TransactWrite(connection=_conn()) as tx:
-                tx.save(handle_item, condition=HandleItem.pk.does_not_exist())
+                tx.save(handle_item, condition=free_handle)
                 tx.save(email_item, condition=EmailItem.pk.does_not_exist())
                 tx.save(user, condition=UserItem.pk.does_not_exist())
         except TransactWriteError as exc:
@@ -135,11 +137,13 @@ class UserRepository:
     @dynamo_errors
     def id_for_handle(self, handle: str) -> str | None:
         item = _get(HandleItem, HandleItem.key(handle))
-        return item.user_id if item else None
+        return item.user_id if item and item.released_after is None else None  # tombstone: nobody
 
     def get_by_handle(self, handle: str) -> UserItem | None:
+        """An account that asked to be deleted is gone for everyone from that moment."""
         user_id = self.id_for_handle(handle)
-        return self.get(user_id) if user_id else None
+        user = self.get(user_id) if user_id else None
+        return user if user is not None and not user.deletion_requested_at else None
 
     def require_by_handle(self, handle: str) -> UserItem:
         """The user behind a handle from a URL; a malformed or unknown handle is 404 alike."""
@@ -271,7 +275,8 @@ class PostRepository:
                 tx.update(post, actions=actions, condition=PostItem.status == "processing")
                 if status == "published":
                     tx.update(UserItem(*UserItem.key(post.author_id)),
-                              actions=[UserItem.posts_count.add(1)])
+                              actions=[UserItem.posts_count.add(1)],
+                              condition=UserItem.pk.exists())  # an erased author: never recreate the item
         except TransactWriteError as exc:
             if _condition_failed(exc):
                 return False

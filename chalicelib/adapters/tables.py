@@ -86,6 +86,9 @@ class UserItem(BaseItem):
     show_mature = BooleanAttribute(null=True)
     hide_likes = BooleanAttribute(null=True)
     pinned_post_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    # DELETE /v1/me: set when erasure is requested; the account is then invisible and can no
+    # longer sign in, and the erasure job (services/erasure.py) deletes this item last.
+    deletion_requested_at = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
@@ -93,12 +96,16 @@ class UserItem(BaseItem):
 
 
 class HandleItem(BaseItem):
-    """Uniqueness guard and lookup for handles (stored lower-cased)."""
+    """Uniqueness guard and lookup for handles (stored lower-cased). After an account is
+    erased the guard stays as a tombstone until `released_after` (epoch seconds) so nobody can
+    take over a just-deleted artist's name; sign-up may claim it once that time has passed
+    (compared in the condition, never left to TTL, which deletes lazily)."""
 
     class Meta(_Meta):
         pass
 
     user_id = UnicodeAttribute()
+    released_after = NumberAttribute(null=True)
 
     @staticmethod
     def key(handle: str) -> tuple[str, str]:

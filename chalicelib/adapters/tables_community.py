@@ -51,6 +51,11 @@ class CommentItem(BaseItem):
     def partition(post_id: str) -> str:
         return f"COMMENTS#{post_id}"
 
+    @staticmethod
+    def author_index_key(author_id: str, post_id: str, comment_id: str) -> tuple[str, str]:
+        """GSI1: a user's comments anywhere (account erasure finds them without a scan)."""
+        return f"COMMENTS_BY#{author_id}", f"{post_id}#{comment_id}"
+
 
 class RepostItem(BaseItem):
     """Edge reposter -> post. `repost_id` (a ULID) is the sk of the feed entries the fan-out

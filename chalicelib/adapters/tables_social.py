@@ -210,6 +210,11 @@ class JobItem(BaseItem):
     def key(job_id: str) -> tuple[str, str]:
         return f"JOB#{job_id}", "JOB"
 
+    @staticmethod
+    def owner_index_key(owner_id: str, job_id: str) -> tuple[str, str]:
+        """GSI1: an owner's jobs (account erasure finds them without a scan)."""
+        return f"JOBS_BY#{owner_id}", job_id
+
 
 class JobIndexItem(BaseItem):
     """Listing entries of an OPEN job, one per facet (`JOBS#open`, `JOBS#tag#<t>`,

@@ -26,11 +26,13 @@ def _page(service_call: Any, **kwargs: Any) -> dict:
 
 
 # -- your profile ---------------------------------------------------------------------------
-@route("/v1/me", methods=["GET", "PATCH"])
+@route("/v1/me", methods=["GET", "PATCH", "DELETE"])
 def me() -> Response:
     principal = authenticate(bp.current_request)
     if bp.current_request.method == "GET":
         return json_response(container.profiles().me(principal))
+    if bp.current_request.method == "DELETE":  # account erasure: asynchronous (202)
+        return json_response(container.erasure().request(principal, body(bp.current_request)), 202)
     return json_response(container.profiles().update_me(principal, body(bp.current_request)))
 
 

@@ -179,7 +179,7 @@ class AccountService:
             PASSWORD_HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-        return user is not None
+        return user is not None and not user.deletion_requested_at  # an account being erased: no entry
 
     def _validate_password(self, password: Any, field: str = "password") -> str:
         return validate_new_password(password, min_length=self.min_password, field=field)
@@ -226,7 +226,7 @@ class AccountService:
                 raise Unauthorized("The session has ended; sign in again.", code="session_ended")
             raise Unauthorized("The refresh token is invalid.", code="invalid_refresh_token")
         user = self.users.get(session.user_id)
-        if user is None:
+        if user is None or user.deletion_requested_at:
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         new_secret = secrets.token_urlsafe(32)
         ttl = int(min(now + self.policy.idle_s, session.absolute_expiry))
@@ -285,21 +285,31 @@ class AccountService:
                if s.session_id != keep and self._alive(s, now)]
         return self.sessions.revoke_many(ids)
 
+    def confirm_password(self, principal: Principal, password: str, *, field: str = "password") -> UserItem:
+        """Sensitive actions (password change, account deletion) re-check the password on a
+        live session; failures count towards the account's lockout like failed logins, so a
+        stolen access token cannot guess on."""
+        self.require_live_session(principal)
+        acct_key = AttemptItem.key("acct", principal.user_id)
+        user, counters = self.attempts.load([acct_key], principal.user_id)
+        now = self.clock()
+        self._refuse_if_blocked(counters.values(), now)
+        if user is None or user.deletion_requested_at:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        if not self._verify_password(user, password[:MAX_PASSWORD]):
+            self._count_failure(acct_key, now, self.login_policy.free, self.login_policy.max_failures)
+            raise Forbidden("The password is wrong.", code="wrong_password", field=field)
+        return user
+
+    def end_all_sessions(self, user_id: str) -> int:
+        return self._end_sessions(user_id, keep=None)
+
     def change_password(self, principal: Principal, body: Any) -> dict:
         body = v.require_object(body)
         current, new = body.get("current_password"), body.get("new_password")
         if not isinstance(current, str):
             raise ValidationError("'current_password' is required.", field="current_password")
-        self.require_live_session(principal)
-        acct_key = AttemptItem.key("acct", principal.user_id)
-        user, counters = self.attempts.load([acct_key], principal.user_id)
-        now = self.clock()
-        self._refuse_if_blocked(counters.values(), now)  # a stolen access token cannot guess on
-        if user is None:
-            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
-        if not self._verify_password(user, current[:MAX_PASSWORD]):
-            self._count_failure(acct_key, now, self.login_policy.free, self.login_policy.max_failures)
-            raise Forbidden("The current password is wrong.", code="wrong_password", field="current_password")
+        user = self.confirm_password(principal, current, field="current_password")
         new = self._validate_password(new, field="new_password")
         self.users.set_password_hash(user, PASSWORD_HASHER.hash(new))
         ended = self._end_sessions(user.user_id, keep=principal.session_id)

@@ -178,7 +178,7 @@ class InteractionService:
             return None
         user_id, post_id, repost_id = (message.get("user_id"), message.get("post_id"), message.get("repost_id"))
         if not all(isinstance(x, str) and 0 < len(x) <= 40 for x in (user_id, post_id, repost_id)):
-            logger.warning("malformed repost job", message=message)
+            logger.warning("malformed repost job", job=message)
             return "skipped:malformed"
         edge = self.interactions.get_repost(user_id, post_id)
         if edge is None or edge.repost_id != repost_id:

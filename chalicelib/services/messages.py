@@ -19,7 +19,7 @@ from chalicelib.adapters.tables_social import ConversationItem, MembershipItem, 
 from chalicelib.config import Settings
 from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
-from chalicelib.errors import Forbidden, NotFound, ValidationError
+from chalicelib.errors import Forbidden, Gone, NotFound, ValidationError
 from chalicelib.services.tokens import Principal
 
 MAX_MESSAGE = 2000
@@ -126,6 +126,8 @@ class MessageService:
         ctx = self.repo.send_context(conversation_id, sender_id, recipient_id)
         if ctx["conversation"] is None:
             raise NotFound("No such conversation.")
+        if ctx["recipient_user"] is None or raw_value(ctx["recipient_user"], "deletion_requested_at"):
+            raise Gone("This account has been deleted; the conversation is read-only.", code="account_deleted")
         if ctx["blocked_by_recipient"] or ctx["blocked_by_sender"]:
             raise Forbidden("You cannot message this account.", code="blocked")
         recipient_row, sender_row = ctx["recipient_row"], ctx["sender_row"]

@@ -9,6 +9,7 @@ from ulid import ULID
 from chalicelib.adapters.screening_store import ImageRepository
 from chalicelib.adapters.community_aws import CdnInvalidator, MediaCleaner
 from chalicelib.adapters.community_store import PostEditRepository, existing_keys
+from chalicelib.adapters.erasure_store import ErasureRepository
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.store import PostRepository
 from chalicelib.adapters.tables_community import BlockItem, LikeItem
@@ -116,7 +117,9 @@ class PostService:
                         author_handle=principal.handle, title=title, description=description or None,
                         tags=tags, status="awaiting_upload", content_type=specs[0][0],
                         content_length=specs[0][1], images=[], labels=sorted(set(labels)), created_at=now)
-        # Image items first: an upload can never arrive before the post knows its images.
+        # The author's post ledger first (account erasure finds every post through it, whatever
+        # its status), then the image items: an upload never arrives before the post knows its images.
+        ErasureRepository().record_post(principal.user_id, post_id, now)
         self.images.create_all([
             PostImageItem(*PostImageItem.key(post_id, i), post_id=post_id, index=i, content_type=ct,
                           content_length=length, status="awaiting_upload", protected=protected, created_at=now)

@@ -54,7 +54,7 @@ class ProfileService:
 
     def me(self, principal: Principal) -> dict:
         user = self.users.get(principal.user_id, consistent=True)
-        if user is None:
+        if user is None or user.deletion_requested_at:
             raise NotFound("No such user.")
         return {**profile_view(user), "email": user.email,
                 "settings": {"show_mature": bool(user.show_mature), "hide_likes": bool(user.hide_likes)},
