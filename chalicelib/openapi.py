@@ -171,6 +171,8 @@ SCHEMAS: dict[str, dict] = {
                 "updated_at": nullable(STR)}),
     "JobPage": obj({"items": {"type": "array", "items": ref("Job")}, "next_cursor": CURSOR}),
     "Deleted": obj({"id": STR, "deleted": BOOL}),
+    "ErasureScheduled": obj({"status": {"enum": ["erasure_scheduled"]}, "requested_at": STR,
+                             "handle_released_at": STR}),
     "SessionList": obj({"items": {"type": "array", "items": obj(
         {"id": STR, "created_at": STR, "last_used_at": STR, "user_agent": nullable(STR), "current": BOOL})}}),
     "SessionsEnded": obj({"sessions_ended": INT}),
@@ -247,6 +249,7 @@ REQUEST_BODIES: dict[str, dict] = {
         "bio": nullable({"type": "string", "maxLength": 1000}),
         "links": nullable({"type": "array", "maxItems": 10, "items": {**LINK, "additionalProperties": False}}),
         "open_to_work": BOOL, "show_mature": BOOL, "hide_likes": BOOL}}),
+    "delete_me": obj({"password": {"type": "string", "minLength": 1}}),
     "portfolio_order": obj({"post_ids": {"type": "array", "maxItems": 50, "uniqueItems": True,
                                          "items": {"type": "string", "minLength": 1, "maxLength": 40}}}),
     "edit_post": _strict({"type": "object", "properties": {
@@ -465,7 +468,12 @@ def paths() -> dict[str, dict]:
                       tag="people"),
             "patch": op("Change profile fields and settings; only the fields sent change (an empty "
                         "display_name or bio clears it).", (200, "Me"), auth="required", body="update_me",
-                        tag="people")},
+                        tag="people"),
+            "delete": op("Delete your account (password required). Answers 202 at once: the account is "
+                         "invisible and signed out everywhere immediately; its posts, media, likes, comments, "
+                         "reposts, follows, collections, jobs, notifications and messages are erased in the "
+                         "background; the handle stays reserved until `handle_released_at`.",
+                         (202, "ErasureScheduled"), auth="required", body="delete_me", tag="people")},
         "/v1/me/portfolio-order": {"put": op(
             "Pin up to 50 of your published posts, in this order, before the rest of your portfolio.",
             (200, "PortfolioOrder"), auth="required", body="portfolio_order", tag="people")},

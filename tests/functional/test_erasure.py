@@ -14,7 +14,6 @@ import boto3
 import pytest
 
 from tests.community_helpers import follow, publish
-from tests.fixtures.photos import jpeg_with_gps
 from tests.helpers import PASSWORD, call, drain, s3, signup, unique_handle
 
 
