@@ -155,8 +155,9 @@ def handle_uploads(event: SQSEvent) -> dict:
         message = json.loads(record.body)  # type: ignore[attr-defined]
         if isinstance(message, dict) and "type" in message:  # typed background jobs (repost fan-out, erasure)
             result = container.interactions().handle_job(message)
-            if result is None:
-                result = container.erasure().handle_job(message)
+            for handler in (container.social, container.erasure):
+                if result is None:
+                    result = handler().handle_job(message)
             logger.info("job processed", type=message.get("type"), result=result)
             return
         for bucket, key in s3_records(message):

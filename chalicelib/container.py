@@ -84,9 +84,12 @@ def posts():  # type: ignore[no-untyped-def]
 def social():  # type: ignore[no-untyped-def]
     from chalicelib.services.social import SocialService
 
+    from chalicelib.adapters.community_aws import EventQueue
+
     return SocialService(UserRepository(), GraphRepository(), FeedRepository(), PostRepository(),
                          get_settings(), lambda: keyring().cursor_key(),
-                         on_follow=lambda follower, followee: notifications().notify(followee, "follow", follower))
+                         on_follow=lambda follower, followee: notifications().notify(followee, "follow", follower),
+                         enqueue=EventQueue(get_settings().upload_queue_name).send)
 
 
 @lru_cache(maxsize=1)

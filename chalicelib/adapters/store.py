@@ -298,6 +298,17 @@ class PostRepository:
         more = result.last_evaluated_key is not None and len(ids) == limit
         return ids, (ids[-1] if more and ids else None)
 
+    def latest_portfolio_ids_of(self, author_ids: list[str], *, limit: int,
+                                after: str | None) -> tuple[dict[str, list[str]], bool]:
+        """The merge-on-read half of the feed: for each large account followed, one keys-only
+        Query of its portfolio below the cursor, 8 at a time. Returns ids per author and
+        whether any source has more."""
+        if not author_ids:
+            return {}, False
+        pages = list(_read_pool().map(lambda a: (a, self.list_portfolio_ids(a, limit=limit, after=after)),
+                                      author_ids))
+        return {a: ids for a, (ids, _) in pages}, any(more is not None for _, (_, more) in pages)
+
     @dynamo_errors
     def batch_get(self, post_ids: list[str], extra_keys: Iterable[tuple[str, str]] = ()) -> tuple[dict[str, PostItem], dict[tuple[str, str], dict]]:
         """One BatchGetItem for a page of posts plus any extra items (e.g. follow edges)."""
@@ -309,6 +320,14 @@ class PostRepository:
             if item is not None:
                 posts[pid] = PostItem.from_raw_data(item)
         return posts, raw
+
+
+@functools.lru_cache(maxsize=1)
+def _read_pool() -> Any:
+    """Threads for a few parallel Queries in one request (reused while the container is warm)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="feed-merge")
 
 
 class GraphRepository:

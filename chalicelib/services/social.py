@@ -17,6 +17,10 @@ from chalicelib.services.tokens import Principal
 # A new follow copies this many recent posts into the follower's feed (one Query + one
 # BatchWriteItem, bounded), so a new follow shows work at once.
 BACKFILL_POSTS = 10
+# Large accounts (more than FANOUT_LIMIT followers) are not fanned out; a follower's feed
+# merges their portfolios at read time. A user's set of followed large accounts is bounded.
+MAX_FOLLOWS_LARGE = 100
+LARGE_FOLLOWERS_JOB = "large_account_followers"  # background job: one walk over the followers
 
 
 def profile_view(user: UserItem) -> dict:
@@ -30,7 +34,8 @@ class SocialService:
     def __init__(self, users: UserRepository, graph: GraphRepository, feeds: FeedRepository,
                  posts: PostRepository, settings: Settings, cursor_key: Callable[[], bytes], *,
                  relations: RelationRepository | None = None, entries: FeedEntryRepository | None = None,
-                 on_follow: Callable[[str, str], object] | None = None) -> None:
+                 on_follow: Callable[[str, str], object] | None = None,
+                 enqueue: Callable[[dict], object] | None = None) -> None:
         self.users = users
         self.graph = graph
         self.feeds = feeds
@@ -40,6 +45,7 @@ class SocialService:
         self.relations = relations or RelationRepository()
         self.entries = entries or FeedEntryRepository()
         self.on_follow = on_follow  # (follower_id, followee_id) after a new follow: notifications
+        self.enqueue = enqueue  # background jobs on the upload queue (large-account walk)
 
     def _user_by_handle(self, handle: str) -> UserItem:
         return self.users.require_by_handle(handle)
@@ -56,8 +62,16 @@ class SocialService:
         if self.graph.follow(principal.user_id, target.user_id):
             if self.on_follow is not None:
                 self.on_follow(principal.user_id, target.user_id)
-            if int(target.followers_count or 0) + 1 > self.settings.fanout_limit and not target.large_account:
+            large = bool(target.large_account)
+            if int(target.followers_count or 0) + 1 > self.settings.fanout_limit and not large:
+                # From now on its posts are merged at read time; one background walk adds it to
+                # the existing followers' sets (O(followers) once, never per post or request).
                 self.users.mark_large(target.user_id)
+                if self.enqueue is not None:
+                    self.enqueue({"type": LARGE_FOLLOWERS_JOB, "user_id": target.user_id})
+                large = True
+            if large:
+                self.graph.set_follows_large(principal.user_id, target.user_id, True)
             ids, _ = self.posts.list_portfolio_ids(target.user_id, limit=BACKFILL_POSTS, after=None)
             for post_id in ids:
                 self.feeds.add_to_feeds([principal.user_id], post_id, target.user_id, self.settings.feed_ttl_days)
@@ -68,6 +82,8 @@ class SocialService:
         if target.user_id == principal.user_id:  # as follow: one transaction cannot update one item twice
             raise ValidationError("You cannot unfollow yourself.", field="handle", code="cannot_follow_self")
         self.graph.unfollow(principal.user_id, target.user_id)
+        if target.large_account:
+            self.graph.set_follows_large(principal.user_id, target.user_id, False)
         # Feed entries of the unfollowed artist are filtered at read time (the follow edge is
         # fetched in the same BatchGetItem as the posts), so nothing O(posts) happens here.
         return {"following": False, "user": profile_view(self.users.get(target.user_id) or target)}
@@ -82,6 +98,7 @@ class SocialService:
         position = decode_cursor(self.cursor_key(), scope, cursor)
         after = position.get("after") if position else None
         entries, last = self.entries.list_entries(me, limit=limit, after=after)
+        entries, last = self._merge_large_accounts(me, entries, last, limit=limit, after=after)
         post_ids = list(dict.fromkeys(e["post_id"] for e in entries))
         sources = {e["reposted_by"] or e["author_id"] for e in entries}
         people = {e["author_id"] for e in entries} | {e["reposted_by"] for e in entries if e["reposted_by"]}
@@ -115,6 +132,40 @@ class SocialService:
             items.append(view)
         next_cursor = encode_cursor(self.cursor_key(), scope, {"after": last}) if last else None
         return {"items": items, "next_cursor": next_cursor}
+
+    def _merge_large_accounts(self, me: str, entries: list[dict], last: str | None, *, limit: int,
+                              after: str | None) -> tuple[list[dict], str | None]:
+        """Merge on read: the portfolios of the large accounts the viewer follows, below the same
+        cursor, merged with the feed entries by ULID (post ids and repost ids both sort by time,
+        so one position pages every source). Costs one GetItem (the viewer's set) plus one
+        keys-only Query per followed large account; nothing when the viewer follows none."""
+        viewer = self.users.get(me)
+        large = sorted(viewer.follows_large or [])[:MAX_FOLLOWS_LARGE] if viewer else []
+        if not large:
+            return entries, last
+        pages, more = self.posts.latest_portfolio_ids_of(large, limit=limit, after=after)
+        merged = {e["sk"]: e for e in entries}
+        for author_id, ids in pages.items():
+            for pid in ids:
+                merged.setdefault(pid, {"sk": pid, "post_id": pid, "author_id": author_id, "reposted_by": None,
+                                        "reposted_by_handle": None})
+        ordered = sorted(merged.values(), key=lambda e: e["sk"], reverse=True)
+        page = ordered[:limit]
+        has_more = last is not None or more or len(ordered) > limit
+        return page, (page[-1]["sk"] if has_more and page else None)
+
+    def handle_job(self, message: dict) -> str | None:
+        """`large_account_followers`: add a just-large account to every follower's set, once."""
+        if message.get("type") != LARGE_FOLLOWERS_JOB:
+            return None
+        user_id = message.get("user_id")
+        if not isinstance(user_id, str) or not 0 < len(user_id) <= 40:
+            return "skipped:malformed"
+        done = 0
+        for follower_id in self.graph.iter_follower_ids(user_id):
+            self.graph.set_follows_large(follower_id, user_id, True)  # idempotent (a set ADD)
+            done += 1
+        return f"large_account_followers:{done}"
 
     def portfolio(self, handle: str, viewer: Principal | None, *, limit_raw: str | None,
                   cursor: str | None) -> dict:

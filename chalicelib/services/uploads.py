@@ -417,8 +417,14 @@ class UploadProcessor:
             return self.storage.read_upload(REJECTED_PREFIX + key[len("uploads/"):], self.settings.max_upload_bytes)
 
     def _fan_out(self, post: PostItem) -> None:
-        # Every account fans out on write for now, large ones included (docs/feeds.md: the
-        # read-time merge for accounts above FANOUT_LIMIT is designed, not yet built).
+        # Accounts above FANOUT_LIMIT followers are merged into feeds at read time instead
+        # (docs/feeds.md): their posts cost no per-follower writes.
+        author = self.users.get(post.author_id)
+        if author is not None and author.large_account:
+            self.posts.mark_fanout_done(post)
+            metrics.add_metric(name="FanoutSkippedLarge", unit=MetricUnit.Count, value=1)
+            logger.info("fan-out skipped: large account, merged on read", post_id=post.post_id)
+            return
         started = time.monotonic()
         written = self.feeds.add_to_feeds(self.graph.iter_follower_ids(post.author_id), post.post_id,
                                           post.author_id, self.settings.feed_ttl_days)
