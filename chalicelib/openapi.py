@@ -70,7 +70,9 @@ SCHEMAS: dict[str, dict] = {
                  "likes_count": COUNT, "comments_count": COUNT, "reposts_count": COUNT},
                 {"liked_by_me": BOOL, "screening": {"type": "object"}, "pinned": BOOL,
                  "reposted_by": ref("UserRef"), "protected": BOOL}),
-    "ListedPost": {"allOf": [ref("Post"), obj({"mature": BOOL, "blurred": BOOL})]},
+    "ListedPost": {"allOf": [ref("Post"), obj({"mature": BOOL, "blurred": BOOL}, {"liked_by_me": {
+        "type": "boolean", "description": "Signed-in viewers only (the response is then private, no ETag); "
+                                          "absent from anonymous, cacheable pages."}})]},
     "PostCreated": obj({"post": ref("Post"),
                         "upload": ref("Upload"),
                         "uploads": {"type": "array", "items": ref("Upload")}}),
@@ -427,12 +429,15 @@ def paths() -> dict[str, dict]:
                                (200, "PostPage"), auth="required", params=[LIMIT, CURSOR_P], tag="people")},
         "/v1/discover": {"get": op("Everyone's published work: recent work blended with rising work. Mature "
                                    "work is hidden from anonymous viewers and `blurred` for viewers who have "
-                                   "not opted in (then the response is private).", (200, "DiscoverPage"),
+                                   "not opted in; signed-in pages carry `liked_by_me` and are private, "
+                                   "no-store.", (200, "DiscoverPage"),
                                    auth="optional", params=[CURSOR_P], public=True, tag="discovery")},
         "/v1/tags": {"get": op("Tag suggestions for a prefix (at least 2 characters), most used first.",
                                (200, "TagSuggestions"), params=[_param("prefix", "query", STR, required=True)],
                                public=True, tag="discovery")},
-        "/v1/tags/{tag}/posts": {"get": op("Posts under a (normalised) tag, newest first.", (200, "TagPage"),
+        "/v1/tags/{tag}/posts": {"get": op("Posts under a (normalised) tag, newest first; signed-in pages "
+                                           "carry `liked_by_me` and `blurred` and are private, no-store.",
+                                           (200, "TagPage"),
                                            auth="optional", params=[TAG, LIMIT, CURSOR_P], public=True,
                                            tag="discovery")},
         "/v1/conversations": {

@@ -1,7 +1,8 @@
 """Discovery: everyone's published work, without learned ranking — recent work blended with
 work whose engagement is rising — served from snapshot pages that a scheduled function builds
 off the request path. A read is GetItem(pointer) + BatchGetItem(page, viewer) +
-BatchGetItem(posts); anonymous pages are public and cacheable at CloudFront.
+BatchGetItem(posts + the signed-in viewer's like edges); anonymous pages are public and
+cacheable at CloudFront.
 
 Also the publish hook (`index_published`) that keeps the recent and tag indexes."""
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ulid import ULID
 from chalicelib.adapters.social_store import DiscoveryRepository, raw_value
 from chalicelib.adapters.store import PostRepository
 from chalicelib.adapters.tables import PostItem, iso, utcnow
+from chalicelib.adapters.tables_community import LikeItem
 from chalicelib.config import Settings
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.observability import logger
@@ -71,15 +73,25 @@ def show_mature_of(user_raw: dict | None) -> bool:
     return bool(raw_value(user_raw, "show_mature", False))
 
 
-def listing_view(post: PostItem, *, viewer_id: str | None, show_mature: bool, media_base: str) -> dict | None:
+def like_keys(viewer_id: str | None, post_ids: list[str]) -> list[tuple[str, str]]:
+    """The signed-in viewer's like edges for a page: extra keys for the page's BatchGetItem
+    (data-model pattern 20); none for anonymous viewers."""
+    return [LikeItem.key(viewer_id, pid) for pid in post_ids] if viewer_id else []
+
+
+def listing_view(post: PostItem, *, viewer_id: str | None, show_mature: bool, media_base: str,
+                 found: dict | None = None) -> dict | None:
     """A post in a public listing (discover, tags) with the mature rule applied: hidden from
-    anonymous viewers, `blurred` for signed-in viewers who have not opted in."""
+    anonymous viewers, `blurred` for signed-in viewers who have not opted in. `found` holds the
+    extra items of the page's BatchGetItem (the viewer's like edges): signed-in items carry
+    `liked_by_me`, anonymous ones have no such field."""
     if post.status != "published":
         return None
     mature = MATURE in (post.labels or [])
     if mature and viewer_id is None:
         return None
-    view = post_view(post, viewer_id=viewer_id, media_base=media_base)
+    liked = (LikeItem.key(viewer_id, post.post_id) in (found or {})) if viewer_id else None
+    view = post_view(post, viewer_id=viewer_id, media_base=media_base, liked_by_me=liked)
     view["mature"] = mature
     view["blurred"] = mature and not show_mature
     return view
@@ -127,10 +139,11 @@ class DiscoveryService:
         post_ids, user_raw = self.repo.page_and_viewer(snapshot_id, page, viewer_id)
         if post_ids is None:  # the snapshot this cursor started on has expired
             return {"items": [], "next_cursor": None}
-        posts, _ = self.posts.batch_get(post_ids)
+        # The viewer's like edges ride in the posts' BatchGetItem (the page ids are only known now).
+        posts, found = self.posts.batch_get(post_ids, like_keys(viewer_id, post_ids))
         show = show_mature_of(user_raw)
         items = [v for v in (listing_view(posts[p], viewer_id=viewer_id, show_mature=show,
-                                          media_base=self.settings.media_base_url)
+                                          media_base=self.settings.media_base_url, found=found)
                              for p in post_ids if p in posts) if v is not None]
         next_cursor = encode_cursor(self.cursor_key(), "discover", {"s": snapshot_id, "p": page + 1, "n": pages}) \
             if page < pages else None

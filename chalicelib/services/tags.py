@@ -10,7 +10,7 @@ from chalicelib.config import Settings
 from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import ValidationError
-from chalicelib.services.discovery import listing_view, show_mature_of
+from chalicelib.services.discovery import like_keys, listing_view, show_mature_of
 from chalicelib.services.tokens import Principal
 
 SUGGESTIONS = 10
@@ -42,11 +42,13 @@ class TagService:
         position = decode_cursor(self.cursor_key(), scope, cursor)
         ids, last = self.repo.tag_post_ids(tag, limit=limit, before=position.get("before") if position else None)
         viewer_id = viewer.user_id if viewer else None
-        extra = [UserItem.key(viewer_id)] if viewer_id else []
-        posts, raw = self.posts.batch_get(ids, extra)  # the viewer's profile rides in the same call
+        extra = [UserItem.key(viewer_id), *like_keys(viewer_id, ids)] if viewer_id else []
+        # The viewer's profile and like edges ride in the same call (over 100 keys at limit 50:
+        # the adapter splits it into a second BatchGetItem).
+        posts, raw = self.posts.batch_get(ids, extra)
         show = show_mature_of(raw.get(UserItem.key(viewer_id))) if viewer_id else False
         items = [view for view in (listing_view(posts[i], viewer_id=viewer_id, show_mature=show,
-                                                media_base=self.settings.media_base_url)
+                                                media_base=self.settings.media_base_url, found=raw)
                                    for i in ids if i in posts) if view is not None]
         next_cursor = encode_cursor(self.cursor_key(), scope, {"before": last}) if last else None
         return {"tag": tag, "items": items, "next_cursor": next_cursor}

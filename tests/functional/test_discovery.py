@@ -117,3 +117,28 @@ def test_withdrawn_posts_drop_out_of_an_existing_snapshot(client, rebuild):
     assert gone in [p["id"] for p in _all_pages(client)]
     PostItem(*PostItem.key(gone)).update(actions=[PostItem.status.set("held_for_review")])
     assert gone not in [p["id"] for p in _all_pages(client)]
+
+
+def test_signed_in_discover_says_which_posts_the_viewer_liked(client, rebuild):
+    artist, viewer = signup(client), signup(client)
+    liked = seed_published_post(artist, title="Liked one")
+    other = seed_published_post(artist, title="Not liked")
+    status, body, _ = call(client, "POST", f"/v1/posts/{liked}/like", token=viewer["access_token"])
+    assert status == 200, body
+    rebuild()
+
+    status, _, headers = call(client, "GET", "/v1/discover", token=viewer["access_token"])
+    assert status == 200 and headers["cache-control"] == "private, no-store" and "etag" not in headers
+    mine = {p["id"]: p for p in _all_pages(client, viewer["access_token"])}
+    assert mine[liked]["liked_by_me"] is True and mine[other]["liked_by_me"] is False
+    theirs = {p["id"]: p for p in _all_pages(client, artist["access_token"])}
+    assert theirs[liked]["liked_by_me"] is False  # per viewer, not per post
+
+    # Anonymous pages stay shareable: no viewer-specific field, public with an ETag.
+    status, _, headers = call(client, "GET", "/v1/discover")
+    assert headers["cache-control"].startswith("public") and headers["etag"]
+    anonymous = {p["id"]: p for p in _all_pages(client)}
+    assert "liked_by_me" not in anonymous[liked] and "liked_by_me" not in anonymous[other]
+
+    call(client, "DELETE", f"/v1/posts/{liked}/like", token=viewer["access_token"])
+    assert {p["id"]: p for p in _all_pages(client, viewer["access_token"])}[liked]["liked_by_me"] is False

@@ -76,3 +76,36 @@ def test_suggestions_need_two_characters(client):
     for query in ("", "?prefix=", "?prefix=a", "?prefix=%23"):
         status, body, _ = call(client, "GET", "/v1/tags" + query)
         assert status == 400 and body["error"]["field"] == "prefix", (query, body)
+
+
+def test_signed_in_tag_listing_carries_liked_by_me_and_is_private(client):
+    artist, viewer = signup(client), signup(client)
+    tag = _tag()
+    liked = seed_published_post(artist, tags=[tag])
+    other = seed_published_post(artist, tags=[tag])
+    assert call(client, "POST", f"/v1/posts/{liked}/like", token=viewer["access_token"])[0] == 200
+
+    status, page, headers = call(client, "GET", f"/v1/tags/{tag}/posts", token=viewer["access_token"])
+    assert status == 200, page
+    assert headers["cache-control"] == "private, no-store" and "etag" not in headers
+    assert {p["id"]: p["liked_by_me"] for p in page["items"]} == {liked: True, other: False}
+
+    status, page, headers = call(client, "GET", f"/v1/tags/{tag}/posts")
+    assert headers["cache-control"].startswith("public") and headers["etag"]
+    assert [p["id"] for p in page["items"]] == [other, liked]
+    assert all("liked_by_me" not in p for p in page["items"])
+    status, _, _ = call(client, "GET", f"/v1/tags/{tag}/posts", headers={"If-None-Match": headers["etag"]})
+    assert status == 304
+
+
+def test_a_full_signed_in_tag_page_splits_its_batch_get_and_keeps_every_like(client):
+    """limit=50 signed in = 50 posts + 50 like edges + the viewer's item: 101 keys, over
+    BatchGetItem's 100; the adapter splits the call and nothing is lost."""
+    artist, viewer = signup(client), signup(client)
+    tag = _tag()
+    ids = [seed_published_post(artist, tags=[tag]) for _ in range(50)]
+    for pid in ids[:3] + ids[-2:]:
+        assert call(client, "POST", f"/v1/posts/{pid}/like", token=viewer["access_token"])[0] == 200
+    status, page, _ = call(client, "GET", f"/v1/tags/{tag}/posts?limit=50", token=viewer["access_token"])
+    assert status == 200 and len(page["items"]) == 50
+    assert {p["id"] for p in page["items"] if p["liked_by_me"]} == set(ids[:3] + ids[-2:])
