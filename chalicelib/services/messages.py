@@ -4,7 +4,12 @@ Rules: only the two participants can see, read or write a conversation (anyone e
 as if it did not exist); blocked users cannot message, in either direction, also in a
 conversation that existed before the block; a message from someone the recipient does not
 follow lands in the recipient's requests folder (readable, not notified) until they accept it
-or answer."""
+or answer.
+
+Notifications: every message that does not land in the requests folder notifies the recipient
+once (kind `message`, data `conversation_id` and a ≤80-character `preview`). Not coalesced: the
+inbox row cannot tell whether its earlier unread messages were notified (they may have arrived
+as a request and been accepted since), and coalescing would need an extra write per message."""
 from __future__ import annotations
 
 import re
@@ -23,6 +28,7 @@ from chalicelib.errors import Forbidden, Gone, NotFound, ValidationError
 from chalicelib.services.tokens import Principal
 
 MAX_MESSAGE = 2000
+PREVIEW = 80  # characters of a message in its notification
 ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 CONV_RE = re.compile(r"^([0-9A-HJKMNP-TV-Z]{26})-([0-9A-HJKMNP-TV-Z]{26})$")
 
@@ -55,11 +61,19 @@ def message_view(message: MessageItem, conversation_id: str) -> dict:
 
 class MessageService:
     def __init__(self, repo: MessageRepository, users: UserRepository, settings: Settings,
-                 cursor_key: Callable[[], bytes]) -> None:
+                 cursor_key: Callable[[], bytes], notify: Callable[..., bool] | None = None) -> None:
         self.repo = repo
         self.users = users
         self.settings = settings
         self.cursor_key = cursor_key
+        self._notify = notify
+
+    def notify(self, *args: Any, **kwargs: Any) -> bool:
+        if self._notify is None:  # the shared writer (chalicelib/services/notifications.py)
+            from chalicelib.services.notifications import notify
+
+            self._notify = notify
+        return self._notify(*args, **kwargs)
 
     def _participants(self, principal: Principal, conversation_id: str) -> tuple[str, str]:
         """The other participant, from the id alone: no read for outsiders (always 404)."""
@@ -149,7 +163,10 @@ class MessageService:
                         "request": False},
             recipient_row={"user_id": recipient_id, "other_id": sender_id, "other_handle": principal.handle,
                            "request": request})
-        # Notifications (another module) must skip the recipient when `request` is true.
+        if not request:  # the requests folder is readable, not notified
+            # Both block edges were read in send_context (a block refuses the send above).
+            self.notify(recipient_id, "message", sender_id, blocks_checked=True,
+                        data={"conversation_id": conversation_id, "preview": text[:PREVIEW]})
         return message_view(message, conversation_id)
 
     def _own_row(self, principal: Principal, conversation_id: str) -> MembershipItem:

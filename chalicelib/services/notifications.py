@@ -38,8 +38,10 @@ class NotificationService:
         self.cursor_key = cursor_key
 
     def notify(self, user_id: str, kind: str, actor_id: str | None, post_id: str | None = None,
-               data: dict[str, Any] | None = None) -> bool:
-        """Records one notification; False when it was not recorded (self, blocked, failure)."""
+               data: dict[str, Any] | None = None, *, blocks_checked: bool = False) -> bool:
+        """Records one notification; False when it was not recorded (self, blocked, failure).
+        `blocks_checked`: the caller already read the recipient->actor block edge in its own
+        request (messages read both block edges before sending), so the GetItem is skipped."""
         if kind not in KINDS:
             raise ValueError(f"unknown notification kind {kind!r}")
         if data is not None and len(json.dumps(data)) > MAX_DATA_BYTES:
@@ -47,7 +49,7 @@ class NotificationService:
         if actor_id is not None and actor_id == user_id:
             return False
         try:
-            if actor_id is not None and self.relations.has_blocked(user_id, actor_id):
+            if actor_id is not None and not blocks_checked and self.relations.has_blocked(user_id, actor_id):
                 return False
             nid = str(ULID())
             self.repo.add(NotificationItem(
@@ -112,6 +114,7 @@ def default_service() -> NotificationService:
 
 
 def notify(user_id: str, kind: str, actor_id: str | None, post_id: str | None = None,
-           data: dict[str, Any] | None = None) -> bool:
-    return default_service().notify(user_id, kind, actor_id, post_id=post_id, data=data)
+           data: dict[str, Any] | None = None, *, blocks_checked: bool = False) -> bool:
+    return default_service().notify(user_id, kind, actor_id, post_id=post_id, data=data,
+                                    blocks_checked=blocks_checked)
 

@@ -144,3 +144,56 @@ def test_validation_names_the_field(client):
         status, body, _ = call(client, "POST", f"/v1/conversations/{conv['id']}/messages", payload,
                                token=ada["access_token"])
         assert status == 400 and body["error"]["field"] == "text", payload
+
+
+def _message_notes(client, user):
+    status, body, _ = call(client, "GET", "/v1/notifications?limit=50", token=user["access_token"])
+    assert status == 200, body
+    return [n for n in body["items"] if n["kind"] == "message"]
+
+
+def test_a_message_from_someone_you_follow_notifies_you_once_with_a_preview(client):
+    ada, bob = signup(client), signup(client)
+    assert call(client, "POST", f"/v1/users/{ada['handle']}/follow", token=bob["access_token"])[0] == 200
+    _, conv, _ = _start(client, ada, bob["handle"])
+    long_text = "Would you take a commission? " + "x" * 200
+    assert _send(client, ada, conv["id"], long_text)[0] == 201
+    [note] = _message_notes(client, bob)
+    assert note["actor"] == {"id": ada["id"], "handle": ada["handle"]} and note["post_id"] is None
+    assert note["data"] == {"conversation_id": conv["id"], "preview": long_text[:80]}
+    assert note["read"] is False
+    assert _message_notes(client, ada) == []  # the sender is not notified of their own message
+    _send(client, ada, conv["id"], "second")  # one notification per message (not coalesced)
+    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["second", long_text[:80]]
+
+
+def test_a_request_is_readable_but_not_notified_until_accepted_or_answered(client):
+    ada, bob, cy = signup(client), signup(client), signup(client)
+    _, conv, _ = _start(client, ada, bob["handle"])
+    _send(client, ada, conv["id"], "hello stranger")
+    _send(client, ada, conv["id"], "still there?")
+    assert _inbox(client, bob)[0]["request"] is True
+    assert _message_notes(client, bob) == []
+    call(client, "POST", f"/v1/conversations/{conv['id']}/accept", token=bob["access_token"])
+    _send(client, ada, conv["id"], "thanks for accepting")
+    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["thanks for accepting"]
+
+    # Answering a request accepts it too; the original sender (who started it) is notified of the reply.
+    _, conv2, _ = _start(client, cy, bob["handle"])
+    _send(client, cy, conv2["id"], "hi from cy")
+    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["thanks for accepting"]
+    _send(client, bob, conv2["id"], "hi cy")
+    assert [n["data"]["preview"] for n in _message_notes(client, cy)] == ["hi cy"]
+    _send(client, cy, conv2["id"], "now you hear me")
+    assert [n["data"]["preview"] for n in _message_notes(client, bob)][0] == "now you hear me"
+
+
+def test_a_blocked_sender_notifies_nobody(client):
+    ada, bob = signup(client), signup(client)
+    assert call(client, "POST", f"/v1/users/{ada['handle']}/follow", token=bob["access_token"])[0] == 200
+    _, conv, _ = _start(client, ada, bob["handle"])
+    _send(client, ada, conv["id"], "before")
+    assert len(_message_notes(client, bob)) == 1
+    block(bob["id"], ada["id"])
+    assert _send(client, ada, conv["id"], "after the block")[0] == 403
+    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["before"]
