@@ -5,9 +5,16 @@ condition (`status = open`), so of two moderators deciding at once exactly one a
 the post changes. Publishing an approved post is done by the upload handler (one publishing
 path: derivatives, hash index, fan-out off the request path): the post goes back to
 `processing` with the approval recorded and a task is queued.
+
+The post's author is notified (kind `moderation`, no actor: moderators stay anonymous and
+blocks do not apply) exactly once per decision that affects their post, right after it took
+effect: only the caller whose conditional close won gets there. A dismissed report is not
+notified (nothing changed for the author); reporters are not notified of outcomes (that would
+be O(reporters) writes in the request; see docs/screening.md).
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from functools import lru_cache
@@ -38,6 +45,7 @@ MAX_STATEMENT = 5000
 MAX_EVIDENCE = 10
 ORIGINAL_URL_TTL_S = 300
 REJECTED_PREFIX = "rejected/"
+NOTE_IN_NOTIFICATION = 500  # characters of the moderator's note carried by the author's notification
 
 
 def _seconds_since(stamp: str) -> float:
@@ -61,7 +69,9 @@ def item_outcome(item: ModerationItem) -> dict:
 class ModerationService:
     def __init__(self, items: ModerationRepository, audit: AuditRepository, posts: PostRepository,
                  post_ops: PostModerationOps, images: ImageRepository, hash_index: HashIndex, known_ai: KnownAiIndex,
-                 storage: Storage, queue: UploadQueue, settings: Settings, cursor_key: Callable[[], bytes]) -> None:
+                 storage: Storage, queue: UploadQueue, settings: Settings, cursor_key: Callable[[], bytes],
+                 notify: Callable[..., bool] | None = None) -> None:
+        self._notify = notify
         self.items = items
         self.audit = audit
         self.posts = posts
@@ -173,6 +183,7 @@ class ModerationService:
         record = {"item_id": item.item_id, "kind": item.kind, "decision": decision, "note": note,
                   "by": principal.handle, "at": item.decided_at}
         outcome = self._apply(item, post, decision, record)
+        self._notify_author(item, post, decision, outcome, note)  # the decision has taken effect
         if known_ai and decision in ("reject", "remove"):
             self._add_post_to_known_ai(post, principal, note)
         self.audit.append(post_id=post.post_id, item_id=item.item_id, actor_id=principal.user_id,
@@ -188,6 +199,25 @@ class ModerationService:
         logger.info("moderation decision", item_id=item.item_id, kind=item.kind, decision=decision, outcome=outcome)
         return {"item": item_outcome(item), "post": {"id": post.post_id, "status": post.status,
                                                      "labels": list(post.labels or [])}, "outcome": outcome}
+
+    def _notify_author(self, item: ModerationItem, post: PostItem, decision: str, outcome: str,
+                       note: str | None) -> None:
+        """Best-effort (notify never raises on a storage failure); no moderator identity."""
+        if outcome == "report_dismissed":
+            return
+        from chalicelib.services.notifications import MAX_DATA_BYTES, notify
+
+        if self._notify is None:
+            self._notify = notify
+        limit = NOTE_IN_NOTIFICATION
+        data = {"decision": decision, "outcome": outcome, "item_kind": item.kind, "reasons": [item.reason],
+                "note": note, "status": post.status, "labels": list(post.labels or [])}
+        while note and (len(note) > limit or len(json.dumps(data)) > MAX_DATA_BYTES):
+            data["note"] = note[:limit] + "…"  # escaped non-ASCII can take 12 bytes a character
+            if len(json.dumps(data)) <= MAX_DATA_BYTES:
+                break
+            limit //= 2
+        self._notify(post.author_id, "moderation", None, post_id=post.post_id, data=data)
 
     def _apply(self, item: ModerationItem, post: PostItem, decision: str, record: dict) -> str:
         labels = list(post.labels or [])

@@ -254,3 +254,70 @@ def test_known_ai_route_validates_and_adds(client, mod):
     status, resp, _ = call(client, "POST", "/v1/moderation/known-ai", {"phash": "00ff00ff00ff00ff", "note": "n"},
                            token=mod["access_token"])
     assert status == 201 and resp["phash"] == "00ff00ff00ff00ff"
+
+
+def moderation_notes(client, user):
+    status, body, _ = call(client, "GET", "/v1/notifications?limit=50", token=user["access_token"])
+    assert status == 200, body
+    return [n for n in body["items"] if n["kind"] == "moderation"]
+
+
+def test_a_held_decision_notifies_the_author_exactly_once_without_the_moderator(client, run, monkeypatch, mod):
+    _, thief, _, copy, _ = held_repost(client, run, monkeypatch)
+    assert moderation_notes(client, thief) == []
+    item = item_for(client, mod, copy, "held")
+    assert decide(client, mod, item["id"], "approve", note="credited study")[0] == 200
+    assert decide(client, mod, item["id"], "reject")[0] == 409  # lost the race: no second notification
+    run()  # publishing through the upload handler adds no moderation notification
+    [note] = moderation_notes(client, thief)
+    assert note["post_id"] == copy and note["actor"] is None
+    assert note["data"]["decision"] == "approve" and note["data"]["item_kind"] == "held"
+    assert note["data"]["outcome"] == "publishing" and note["data"]["reasons"] == ["possible_repost"]
+    assert note["data"]["note"] == "credited study"
+    assert mod["id"] not in str(note) and mod["handle"] not in str(note)
+    assert moderation_notes(client, mod) == []
+
+
+def test_reject_and_the_appeal_decisions_each_notify_once(client, run, monkeypatch, mod):
+    _, thief, _, copy, _ = held_repost(client, run, monkeypatch)
+    item = item_for(client, mod, copy, "held")
+    assert decide(client, mod, item["id"], "reject", note="é" * 1990)[0] == 200  # a long note is cut to fit
+    [rejected] = moderation_notes(client, thief)
+    assert rejected["data"]["decision"] == "reject" and rejected["data"]["status"] == "rejected"
+    assert rejected["data"]["note"].endswith("…") and len(rejected["data"]["note"]) <= 501
+
+    call(client, "POST", f"/v1/posts/{copy}/appeal", {"statement": "mine"}, token=thief["access_token"])
+    appeal = item_for(client, mod, copy, "appeal")
+    assert decide(client, mod, appeal["id"], "reject", note="not convinced")[0] == 200
+    notes = moderation_notes(client, thief)
+    assert [(n["data"]["item_kind"], n["data"]["outcome"]) for n in notes] == [
+        ("appeal", "appeal_denied"), ("held", "rejected")]
+
+    call(client, "POST", f"/v1/posts/{copy}/appeal", {"statement": "video attached"}, token=thief["access_token"])
+    appeal = item_for(client, mod, copy, "appeal")
+    assert decide(client, mod, appeal["id"], "approve", note="process video convinces")[0] == 200
+    run()
+    notes = moderation_notes(client, thief)
+    assert len(notes) == 3 and notes[0]["data"]["decision"] == "approve"
+    assert notes[0]["data"]["item_kind"] == "appeal" and notes[0]["data"]["reasons"] == ["rejected"]
+
+
+def test_report_decisions_notify_the_author_only_when_the_post_changes(client, run, monkeypatch, mod):
+    use(monkeypatch, ScreeningSettings())
+    artist, reporter = signup(client), signup(client)
+    post_id = create_and_upload(client, artist["access_token"], encode(artwork()), "image/jpeg")
+    run()
+    call(client, "POST", f"/v1/posts/{post_id}/report", {"reason": "stolen"}, token=reporter["access_token"])
+    item = item_for(client, mod, post_id, "report")
+    assert decide(client, mod, item["id"], "approve", note="no evidence")[1]["outcome"] == "report_dismissed"
+    assert moderation_notes(client, artist) == []  # a dismissed report changes nothing for the author
+
+    call(client, "POST", f"/v1/posts/{post_id}/report", {"reason": "harassment"}, token=reporter["access_token"])
+    item = item_for(client, mod, post_id, "report")
+    assert decide(client, mod, item["id"], "remove", note="targets a person")[0] == 200
+    [note] = moderation_notes(client, artist)
+    assert note["data"] == {"decision": "remove", "outcome": "removed", "item_kind": "report",
+                            "reasons": ["harassment"], "note": "targets a person", "status": "removed",
+                            "labels": []}
+    assert reporter["id"] not in str(note) and reporter["handle"] not in str(note)
+    assert moderation_notes(client, reporter) == []  # reporters are not told outcomes (docs/screening.md)

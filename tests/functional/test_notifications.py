@@ -89,3 +89,19 @@ def test_blocked_users_do_not_notify_and_notes_expire(client, easel_app):
     expires = item.expires_at
     now = datetime.now(timezone.utc)
     assert now + timedelta(days=89) < expires < now + timedelta(days=91)  # TTL attribute: DynamoDB deletes it
+
+
+def test_actorless_notes_ignore_blocks_and_a_caller_that_read_the_block_edge_can_skip_it(client):
+    """Moderation decisions have no actor, so a block cannot hide them; messages pass
+    blocks_checked=True because the send already read both block edges (and refuses when blocked)."""
+    from chalicelib.services.notifications import notify
+
+    artist, pest = signup(client), signup(client)
+    call(client, "POST", f"/v1/users/{pest['handle']}/block", token=artist["access_token"])
+    assert notify(artist["id"], "moderation", None, post_id="P1", data={"decision": "approve"}) is True
+    assert notify(artist["id"], "message", pest["id"]) is False  # the block edge is read
+    assert notify(artist["id"], "message", pest["id"], blocks_checked=True) is True  # the caller vouched
+    assert notify(artist["id"], "message", artist["id"], blocks_checked=True) is False  # still never yourself
+    body = _notes(client, artist)
+    assert [(n["kind"], n["actor"]) for n in body["items"]] == [
+        ("message", {"id": pest["id"], "handle": pest["handle"]}), ("moderation", None)]
