@@ -127,6 +127,10 @@ SCHEMAS: dict[str, dict] = {
                                "outcome": {"enum": ["removed", "appeal_denied", "rejected", "report_dismissed",
                                                     "publishing", "labels_updated", "noted"]}}),
     "KnownAi": obj({"id": STR, "phash": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}),
+    "KnownAiEntry": obj({"id": STR, "phash": {"type": "string", "pattern": "^[0-9a-f]{16}$"}, "note": nullable(STR),
+                         "source_post_id": nullable(STR), "added_by": obj({"id": STR, "handle": nullable(STR)}),
+                         "created_at": STR, "backfilled": BOOL}),
+    "KnownAiPage": obj({"items": {"type": "array", "items": ref("KnownAiEntry")}, "next_cursor": CURSOR}),
     "Appeal": {"allOf": [ref("ModerationOutcome"), obj({"statement": nullable(STR), "evidence_urls": STRS})]},
     "AppealCreated": obj({"appeal": ref("Appeal")}),
     "Appeals": obj({"items": {"type": "array", "items": ref("Appeal")}, "post": ref("PostState")}),
@@ -549,9 +553,17 @@ def paths() -> dict[str, dict]:
         "/v1/moderation/items/{item_id}/decision": {"post": op(
             "Decide an open item (409 `already_decided` if someone else did).", (200, "ModerationDecision"),
             auth="required", params=[ITEM_ID], body="decision", tag="moderation")},
-        "/v1/moderation/known-ai": {"post": op("Add a perceptual hash to the known-AI list (moderators).",
-                                               (201, "KnownAi"), auth="required", body="known_ai",
-                                               tag="moderation")},
+        "/v1/moderation/known-ai": {
+            "post": op("Add a perceptual hash to the known-AI list (moderators).", (201, "KnownAi"),
+                       auth="required", body="known_ai", tag="moderation"),
+            "get": op("The known-AI list, newest first, with who added each entry and why (moderators).",
+                      (200, "KnownAiPage"), auth="required", params=PAGE, tag="moderation")},
+        "/v1/moderation/known-ai/{entry_id}": {"delete": op(
+            "Remove a known-AI entry and its index items, so it stops matching (moderators; audited). An entry "
+            "made before entry records existed and not yet backfilled is found with `phash`.", (200, "Deleted"),
+            auth="required", params=[_param("entry_id", "path", {"type": "string", "maxLength": 40}),
+                                     _param("phash", "query", {"type": "string", "pattern": "^[0-9a-fA-F]{16}$"},
+                                            required=False)], tag="moderation")},
         "/v1/posts/{post_id}/appeal": {
             "post": op("Appeal a rejection, a hold or a mature label on your post.", (201, "AppealCreated"),
                        auth="required", params=[POST_ID], body="appeal", tag="moderation"),

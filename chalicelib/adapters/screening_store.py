@@ -18,8 +18,8 @@ from chalicelib.adapters.aws import THROTTLING_CODES, client
 from chalicelib.adapters.store import _batch_get_raw, _cancel_codes, _conn, _get, _is_conditional_cancel, dynamo_errors
 from chalicelib.adapters.tables import PostItem, UserItem, iso, utcnow
 from chalicelib.adapters.tables_screening import (
-    AuditItem, BreakerItem, HashBandItem, KnownAiBandItem, ModerationItem, OpenGuardItem, PostImageItem,
-    QueueEntryItem, ReporterItem,
+    AuditItem, BreakerItem, HashBandItem, KnownAiBandItem, KnownAiEntryItem, ModerationItem, OpenGuardItem,
+    PostImageItem, QueueEntryItem, ReporterItem,
 )
 from chalicelib.errors import Unavailable
 
@@ -136,17 +136,44 @@ class HashIndex:
         return list(seen.values())
 
 
-class KnownAiIndex:
-    @dynamo_errors
-    def add(self, *, phash_hex: str, note: str | None, added_by: str, source_post_id: str | None) -> str:
-        from chalicelib.screening.hashing import band_hex, bands, from_hex
+def _band_items(phash_hex: str, entry_id: str, **fields: Any) -> list[KnownAiBandItem]:
+    from chalicelib.screening.hashing import band_hex, bands, from_hex
 
+    return [KnownAiBandItem(*KnownAiBandItem.key(number, band_hex(band), entry_id), phash=phash_hex,
+                            entry_id=entry_id, **fields)
+            for number, band in enumerate(bands(from_hex(phash_hex)))]
+
+
+def _split_key(joined: str) -> tuple[str, str]:
+    pk, _, sk = joined.partition("|")
+    return pk, sk
+
+
+class KnownAiIndex:
+    """The known-AI list: band items (`AIHASH#…`, what screening probes) plus one entry item per
+    entry (`AIENTRY#<id>`, what moderators list and delete; it remembers its band keys)."""
+
+    @dynamo_errors
+    def add(self, *, phash_hex: str, note: str | None, added_by: str, source_post_id: str | None,
+            added_by_handle: str | None = None) -> str:
+        """Entry + its 4 band items in one transaction (5 Puts ≈ 10 WRU + 1 GSI): an entry is
+        either listable and matching, or neither."""
         entry_id = str(ULID())
-        with KnownAiBandItem.batch_write() as batch:
-            for number, band in enumerate(bands(from_hex(phash_hex))):
-                batch.save(KnownAiBandItem(*KnownAiBandItem.key(number, band_hex(band), entry_id), phash=phash_hex,
-                                           entry_id=entry_id, note=note, added_by=added_by,
-                                           source_post_id=source_post_id, created_at=iso(utcnow())))
+        now = iso(utcnow())
+        bands = _band_items(phash_hex, entry_id, note=note, added_by=added_by, source_post_id=source_post_id,
+                            created_at=now)
+        entry = KnownAiEntryItem(*KnownAiEntryItem.key(entry_id), entry_id=entry_id, phash=phash_hex, note=note,
+                                 source_post_id=source_post_id, added_by=added_by, added_by_handle=added_by_handle,
+                                 created_at=now, band_keys=[f"{b.pk}|{b.sk}" for b in bands])
+        entry.gsi1pk, entry.gsi1sk = KnownAiEntryItem.index_key(entry_id)
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.save(entry, condition=KnownAiEntryItem.pk.does_not_exist())
+                for band in bands:
+                    tx.save(band)
+        except TransactWriteError as exc:
+            _tx_error(exc)
+            raise
         return entry_id
 
     @dynamo_errors
@@ -157,6 +184,81 @@ class KnownAiIndex:
         for item in _parallel_queries(KnownAiBandItem, [KnownAiBandItem.partition(n, band_hex(b)) for n, b in probes]):
             seen[item.entry_id] = item
         return list(seen.values())
+
+    @dynamo_errors
+    def list_entries(self, *, limit: int, before: str | None) -> tuple[list[KnownAiEntryItem], str | None]:
+        """Newest first: Query gsi1 `AIENTRIES` (keys only) + BatchGetItem of the entries."""
+        pk, _ = KnownAiEntryItem.index_key("")
+        kwargs: dict[str, Any] = {"limit": limit, "scan_index_forward": False}
+        if before:
+            kwargs["range_key_condition"] = KnownAiEntryItem.gsi1sk < before
+        result = KnownAiEntryItem.gsi1.query(pk, **kwargs)
+        ids = [i.gsi1sk for i in result]
+        more = result.last_evaluated_key is not None and len(ids) == limit
+        raw = _batch_get_raw([KnownAiEntryItem.key(i) for i in ids])
+        entries = [KnownAiEntryItem.from_raw_data(raw[KnownAiEntryItem.key(i)]) for i in ids
+                   if KnownAiEntryItem.key(i) in raw]
+        return entries, (ids[-1] if more and ids else None)
+
+    @dynamo_errors
+    def get_entry(self, entry_id: str) -> KnownAiEntryItem | None:
+        return _get(KnownAiEntryItem, KnownAiEntryItem.key(entry_id), consistent=True)
+
+    @dynamo_errors
+    def delete(self, entry: KnownAiEntryItem) -> bool:
+        """The entry and the band items it wrote, in one transaction (conditional on the entry:
+        of two moderators deleting at once one wins, the other sees False)."""
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.delete(entry, condition=KnownAiEntryItem.pk.exists())
+                for joined in entry.band_keys or []:
+                    tx.delete(KnownAiBandItem(*_split_key(joined)))
+        except TransactWriteError as exc:
+            if _is_conditional_cancel(exc):
+                return False
+            _tx_error(exc)
+            raise
+        return True
+
+    @dynamo_errors
+    def legacy_bands(self, entry_id: str, phash_hex: str) -> list[KnownAiBandItem]:
+        """An entry made before entry records existed: its band keys follow from its pHash
+        (one BatchGetItem of 4 keys); only items of that entry with that pHash count."""
+        keys = [(b.pk, b.sk) for b in _band_items(phash_hex, entry_id)]
+        raw = _batch_get_raw(keys)
+        items = [KnownAiBandItem.from_raw_data(raw[k]) for k in keys if k in raw]
+        return [i for i in items if i.entry_id == entry_id and i.phash == phash_hex]
+
+    @dynamo_errors
+    def delete_bands(self, bands: list[KnownAiBandItem]) -> None:
+        with KnownAiBandItem.batch_write() as batch:
+            for band in bands:
+                batch.delete(KnownAiBandItem(band.pk, band.sk))
+
+    @dynamo_errors
+    def backfill_entries(self) -> int:
+        """One-off migration, never on a request path: a filtered Scan of the table for band
+        items (`AIHASH#…`) and an entry record (`backfilled: true`) for every entry id that has
+        none, so entries made before entry records existed become listable and deletable.
+        Idempotent (conditional Puts). Returns the number of records written."""
+        groups: dict[str, list[KnownAiBandItem]] = {}
+        for band in KnownAiBandItem.scan(KnownAiBandItem.pk.startswith("AIHASH#")):
+            groups.setdefault(band.entry_id, []).append(band)
+        written = 0
+        for entry_id, bands in groups.items():
+            first = bands[0]
+            entry = KnownAiEntryItem(*KnownAiEntryItem.key(entry_id), entry_id=entry_id, phash=first.phash,
+                                     note=first.note, source_post_id=first.source_post_id, added_by=first.added_by,
+                                     created_at=first.created_at, band_keys=sorted(f"{b.pk}|{b.sk}" for b in bands),
+                                     backfilled=True)
+            entry.gsi1pk, entry.gsi1sk = KnownAiEntryItem.index_key(entry_id)
+            try:
+                entry.save(condition=KnownAiEntryItem.pk.does_not_exist())
+                written += 1
+            except PynamoDBException as exc:
+                if not _conditional(exc):
+                    raise
+        return written
 
 
 # -- the vendor circuit breaker, shared by every container through the table -------------------------

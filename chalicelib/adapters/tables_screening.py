@@ -8,6 +8,7 @@ docs/screening.md ("Data model"). ULIDs everywhere something is listed by time.
 | Post image        | POST#<post_id>                      | IMAGE#<nn>                 | —                                |
 | Hash band         | PHASH#<band 0-3>#<16-bit hex>       | <post_id>#<nn>#<o|m>       | —                                |
 | Known-AI band     | AIHASH#<band 0-3>#<16-bit hex>      | <entry_id>                 | —                                |
+| Known-AI entry    | AIENTRY#<entry_id>                  | AIENTRY                    | AIENTRIES / <entry_id>           |
 | Moderation item   | MODITEM#<item_id>                   | MODITEM                    | POSTMOD#<post_id> / <item_id>    |
 | Queue entry       | MODQ#<scope>                        | <item_id>                  | — (deleted when decided)         |
 | Open guard        | MODOPEN#<post_id>#<kind>            | OPEN                       | —                                |
@@ -93,6 +94,33 @@ class KnownAiBandItem(BaseItem):
     @staticmethod
     def key(band: int, value_hex: str, entry_id: str) -> tuple[str, str]:
         return KnownAiBandItem.partition(band, value_hex), entry_id
+
+
+class KnownAiEntryItem(BaseItem):
+    """One known-AI list entry: what moderators list and delete. It remembers the band items it
+    wrote (`band_keys`, "pk|sk"), so deleting it removes exactly those and the entry stops
+    matching. Listed newest first through gsi1 (`AIENTRIES`, KEYS_ONLY) + BatchGetItem."""
+
+    class Meta(_Meta):
+        pass
+
+    entry_id = UnicodeAttribute()
+    phash = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    source_post_id = UnicodeAttribute(null=True)
+    added_by = UnicodeAttribute()
+    added_by_handle = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    band_keys = ListAttribute(of=UnicodeAttribute)
+    backfilled = BooleanAttribute(default=False)  # written later for an entry made before entry records
+
+    @staticmethod
+    def key(entry_id: str) -> tuple[str, str]:
+        return f"AIENTRY#{entry_id}", "AIENTRY"
+
+    @staticmethod
+    def index_key(entry_id: str) -> tuple[str, str]:
+        return "AIENTRIES", entry_id
 
 
 class ModerationItem(BaseItem):

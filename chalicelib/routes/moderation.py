@@ -35,10 +35,21 @@ def moderation_decision(item_id: str) -> Response:
     return json_response(_service().decide(principal, item_id, body(bp.current_request)))
 
 
-@route("/v1/moderation/known-ai", methods=["POST"])
+@route("/v1/moderation/known-ai", methods=["POST", "GET"])
 def moderation_known_ai() -> Response:
-    principal = authenticate(bp.current_request)
-    return json_response(_service().add_known_ai(principal, body(bp.current_request)), 201)
+    request = bp.current_request
+    principal = authenticate(request)
+    if request.method == "GET":
+        return json_response(_service().list_known_ai(principal, cursor=query(request, "cursor"),
+                                                      limit_raw=query(request, "limit")))
+    return json_response(_service().add_known_ai(principal, body(request)), 201)
+
+
+@route("/v1/moderation/known-ai/{entry_id}", methods=["DELETE"])
+def moderation_known_ai_entry(entry_id: str) -> Response:
+    request = bp.current_request
+    principal = authenticate(request)
+    return json_response(_service().delete_known_ai(principal, entry_id, phash=query(request, "phash")))
 
 
 @route("/v1/posts/{post_id}/appeal", methods=["POST", "GET"])

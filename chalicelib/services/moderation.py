@@ -40,6 +40,7 @@ from chalicelib.services.tokens import Principal
 DECISIONS = ("approve", "reject", "label_mature", "remove")
 REPORT_REASONS = ("ai_generated", "stolen", "unlabelled_mature", "harassment", "other")
 REASON_RE = re.compile(r"^[a-z_]{1,64}$")
+ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 MAX_NOTE = 2000
 MAX_STATEMENT = 5000
 MAX_EVIDENCE = 10
@@ -292,7 +293,7 @@ class ModerationService:
             for value in (h.get("phash"), h.get("phash_mirror")):
                 if value:
                     self.known_ai.add(phash_hex=value, note=note, added_by=principal.user_id,
-                                      source_post_id=post.post_id)
+                                      source_post_id=post.post_id, added_by_handle=principal.handle)
 
     def add_known_ai(self, principal: Principal, body: Any) -> dict:
         self._require_moderator(principal)
@@ -302,10 +303,52 @@ class ModerationService:
             raise ValidationError("'phash' must be 16 hex digits (a 64-bit perceptual hash).", field="phash")
         note = v.string(body, "note", required=False, max_length=MAX_NOTE)
         entry_id = self.known_ai.add(phash_hex=phash.lower(), note=note, added_by=principal.user_id,
-                                     source_post_id=None)
+                                     source_post_id=None, added_by_handle=principal.handle)
         self.audit.append(post_id="-", item_id=None, actor_id=principal.user_id, actor_handle=principal.handle,
                           action="known_ai:add", note=note, detail={"phash": phash.lower(), "entry_id": entry_id})
         return {"id": entry_id, "phash": phash.lower()}
+
+    def list_known_ai(self, principal: Principal, *, cursor: str | None, limit_raw: str | None) -> dict:
+        """Newest first, with who added each entry and why (entries made before entry records
+        existed appear once `backfill_entries` has run: see docs/screening.md)."""
+        self._require_moderator(principal)
+        limit = v.page_limit(limit_raw, self.settings.page_limit_default, self.settings.page_limit_max)
+        scope = "known-ai"
+        position = decode_cursor(self.cursor_key(), scope, cursor)
+        entries, last = self.known_ai.list_entries(limit=limit, before=position.get("before") if position else None)
+        return {"items": [{"id": e.entry_id, "phash": e.phash, "note": e.note, "source_post_id": e.source_post_id,
+                           "added_by": {"id": e.added_by, "handle": e.added_by_handle},
+                           "created_at": e.created_at, "backfilled": bool(e.backfilled)} for e in entries],
+                "next_cursor": encode_cursor(self.cursor_key(), scope, {"before": last}) if last else None}
+
+    def delete_known_ai(self, principal: Principal, entry_id: str, *, phash: str | None = None) -> dict:
+        """Removes the entry and its band items, so it stops matching. An entry made before
+        entry records existed (and not backfilled) is found by `phash` (its band keys follow
+        from it; the pHash is in the `known_ai:add` audit entry or the matching upload's record)."""
+        self._require_moderator(principal)
+        if not ULID_RE.match(entry_id or ""):
+            raise NotFound("No such known-AI entry.")
+        entry = self.known_ai.get_entry(entry_id)
+        if entry is not None:
+            if not self.known_ai.delete(entry):
+                raise NotFound("No such known-AI entry.")  # another moderator deleted it meanwhile
+            value, source, removed = entry.phash, entry.source_post_id, len(entry.band_keys or [])
+        else:
+            if not phash:
+                raise NotFound("No such known-AI entry (one made before entry records needs '?phash=').")
+            if not re.fullmatch(r"[0-9a-fA-F]{16}", phash):
+                raise ValidationError("'phash' must be 16 hex digits (a 64-bit perceptual hash).", field="phash")
+            bands = self.known_ai.legacy_bands(entry_id, phash.lower())
+            if not bands:
+                raise NotFound("No such known-AI entry.")
+            self.known_ai.delete_bands(bands)
+            value, source, removed = phash.lower(), bands[0].source_post_id, len(bands)
+        self.audit.append(post_id=source or "-", item_id=None, actor_id=principal.user_id,
+                          actor_handle=principal.handle, action="known_ai:delete", note=None,
+                          detail={"phash": value, "entry_id": entry_id, "bands_removed": removed,
+                                  "legacy": entry is None})
+        logger.info("known-AI entry deleted", entry_id=entry_id, legacy=entry is None)
+        return {"id": entry_id, "deleted": True}
 
     # -- appeals -------------------------------------------------------------------------------------
     def appeal(self, principal: Principal, post_id: str, body: Any) -> dict:

@@ -64,7 +64,9 @@ def test_moderation_routes_answer_403_to_non_moderators_and_401_to_anonymous(cli
     user = signup(client)
     for method, path, body in [("GET", "/v1/moderation/queue", None), ("GET", "/v1/moderation/items/x", None),
                                ("POST", "/v1/moderation/items/x/decision", {"decision": "approve"}),
-                               ("POST", "/v1/moderation/known-ai", {"phash": "0" * 16})]:
+                               ("POST", "/v1/moderation/known-ai", {"phash": "0" * 16}),
+                               ("GET", "/v1/moderation/known-ai", None),
+                               ("DELETE", "/v1/moderation/known-ai/01HZZZZZZZZZZZZZZZZZZZZZZZ", None)]:
         status, resp, _ = call(client, method, path, body, token=user["access_token"])
         assert status == 403 and resp["error"]["code"] == "not_a_moderator", (path, resp)
         status, resp, _ = call(client, method, path, body)
@@ -321,3 +323,120 @@ def test_report_decisions_notify_the_author_only_when_the_post_changes(client, r
                             "labels": []}
     assert reporter["id"] not in str(note) and reporter["handle"] not in str(note)
     assert moderation_notes(client, reporter) == []  # reporters are not told outcomes (docs/screening.md)
+
+
+def known_ai_entries(client, mod, wanted, max_pages=40):
+    """Pages the (shared) known-AI list newest first until every wanted id was seen."""
+    found, cursor, seen_ids = {}, None, []
+    for _ in range(max_pages):
+        qs = "?limit=5" + (f"&cursor={cursor}" if cursor else "")
+        status, page, headers = call(client, "GET", "/v1/moderation/known-ai" + qs, token=mod["access_token"])
+        assert status == 200, page
+        assert headers["cache-control"] == "private, no-store"
+        seen_ids += [e["id"] for e in page["items"]]
+        found.update({e["id"]: e for e in page["items"] if e["id"] in wanted})
+        cursor = page["next_cursor"]
+        if not cursor or set(wanted) <= set(found):
+            break
+    assert seen_ids == sorted(seen_ids, reverse=True)  # newest first (ULIDs)
+    return found
+
+
+def test_known_ai_entries_are_listed_and_a_deleted_entry_stops_matching(client, run, monkeypatch, mod):
+    from chalicelib.screening.hashing import hash_bytes, to_hex
+
+    use(monkeypatch, ScreeningSettings())
+    artist = signup(client)
+    art = artwork()
+    phash = to_hex(hash_bytes(encode(art)).phash)
+    status, added, _ = call(client, "POST", "/v1/moderation/known-ai", {"phash": phash, "note": "generator demo"},
+                            token=mod["access_token"])
+    assert status == 201
+    status, other, _ = call(client, "POST", "/v1/moderation/known-ai", {"phash": "0123456789abcdef"},
+                            token=mod["access_token"])
+    listed = known_ai_entries(client, mod, {added["id"], other["id"]})
+    entry = listed[added["id"]]
+    assert entry["phash"] == phash and entry["note"] == "generator demo" and entry["backfilled"] is False
+    assert entry["added_by"] == {"id": mod["id"], "handle": mod["handle"]} and entry["source_post_id"] is None
+    assert listed[other["id"]]["note"] is None
+
+    refused = create_and_upload(client, artist["access_token"], encode(resized(art, 0.5)), "image/jpeg")
+    run()
+    assert get_post(client, refused, artist["access_token"])["screening"]["reasons"] == ["known_ai_image"]
+
+    status, resp, _ = call(client, "DELETE", f"/v1/moderation/known-ai/{added['id']}", token=mod["access_token"])
+    assert status == 200 and resp == {"id": added["id"], "deleted": True}
+    status, resp, _ = call(client, "DELETE", f"/v1/moderation/known-ai/{added['id']}", token=mod["access_token"])
+    assert status == 404 and resp["error"]["code"] == "not_found"
+    assert call(client, "DELETE", "/v1/moderation/known-ai/not-an-id", token=mod["access_token"])[0] == 404
+    assert added["id"] not in known_ai_entries(client, mod, {added["id"]}, max_pages=3)
+
+    again = create_and_upload(client, artist["access_token"], encode(resized(art, 0.5)), "image/jpeg")
+    run()
+    post = get_post(client, again, artist["access_token"])
+    assert post["status"] == "published", post["screening"]
+    assert "known_ai_image" not in post["screening"]["reasons"]
+    status, page, _ = call(client, "GET", "/v1/moderation/known-ai?cursor=x.y", token=mod["access_token"])
+    assert status == 400 and page["error"]["field"] == "cursor"
+
+    from chalicelib.adapters.screening_store import AuditRepository
+
+    [deleted] = [a for a in AuditRepository().list_for_post("-") if a.action == "known_ai:delete"
+                 and (a.detail or {}).get("entry_id") == added["id"]]
+    assert deleted.actor_id == mod["id"] and deleted.detail["phash"] == phash and deleted.detail["bands_removed"] == 4
+
+
+def test_a_known_ai_entry_from_a_decision_lists_its_post_and_is_deletable(client, run, monkeypatch, mod):
+    use(monkeypatch, ScreeningSettings())
+    artist, reporter = signup(client), signup(client)
+    post_id = create_and_upload(client, artist["access_token"], encode(artwork()), "image/jpeg")
+    run()
+    call(client, "POST", f"/v1/posts/{post_id}/report", {"reason": "ai_generated"}, token=reporter["access_token"])
+    item = item_for(client, mod, post_id, "report")
+    assert decide(client, mod, item["id"], "reject", note="generator output", known_ai=True)[0] == 200
+    status, page, _ = call(client, "GET", "/v1/moderation/known-ai?limit=10", token=mod["access_token"])
+    mine = [e for e in page["items"] if e["source_post_id"] == post_id]
+    assert len(mine) == 2 and {e["note"] for e in mine} == {"generator output"}  # the hash and its mirror
+    for e in mine:
+        assert call(client, "DELETE", f"/v1/moderation/known-ai/{e['id']}", token=mod["access_token"])[0] == 200
+    status, detail, _ = call(client, "GET", f"/v1/moderation/items/{item['id']}", token=mod["access_token"])
+    assert [a["action"] for a in detail["audit"]].count("known_ai:delete") == 2  # in the post's own trail
+
+
+def test_entries_made_before_entry_records_are_backfilled_or_deleted_by_phash(client, mod):
+    """Older entries have band items only. `python -m local.admin backfill-known-ai` (a one-off
+    Scan) makes them listable; until then DELETE finds one by its pHash."""
+    from chalicelib.adapters.screening_store import KnownAiIndex
+    from chalicelib.adapters.tables import iso, utcnow
+    from chalicelib.adapters.tables_screening import KnownAiBandItem
+    from chalicelib.screening.hashing import band_hex, bands, from_hex, probe_bands
+    from ulid import ULID
+
+    def legacy(phash):  # what KnownAiIndex.add wrote before entry records existed
+        entry_id = str(ULID())
+        for number, band in enumerate(bands(from_hex(phash))):
+            KnownAiBandItem(*KnownAiBandItem.key(number, band_hex(band), entry_id), phash=phash, entry_id=entry_id,
+                            note="old", added_by=mod["id"], created_at=iso(utcnow())).save()
+        return entry_id
+
+    def matches(phash):
+        return [c.entry_id for c in KnownAiIndex().candidates(probe_bands(from_hex(phash)))]
+
+    old_a, old_b = legacy("a1b2c3d4e5f60718"), legacy("0f1e2d3c4b5a6978")
+    assert old_a not in known_ai_entries(client, mod, {old_a}, max_pages=3)
+    status, resp, _ = call(client, "DELETE", f"/v1/moderation/known-ai/{old_b}", token=mod["access_token"])
+    assert status == 404 and "phash" in resp["error"]["message"]
+    status, resp, _ = call(client, "DELETE", f"/v1/moderation/known-ai/{old_b}?phash=ffffffffffffffff",
+                           token=mod["access_token"])
+    assert status == 404  # not that entry's hash
+    assert old_b in matches("0f1e2d3c4b5a6978")
+    status, resp, _ = call(client, "DELETE", f"/v1/moderation/known-ai/{old_b}?phash=0F1E2D3C4B5A6978",
+                           token=mod["access_token"])
+    assert status == 200 and old_b not in matches("0f1e2d3c4b5a6978")
+
+    assert KnownAiIndex().backfill_entries() >= 1
+    assert KnownAiIndex().backfill_entries() == 0  # idempotent
+    entry = known_ai_entries(client, mod, {old_a})[old_a]
+    assert entry["backfilled"] is True and entry["note"] == "old" and entry["added_by"]["id"] == mod["id"]
+    assert call(client, "DELETE", f"/v1/moderation/known-ai/{old_a}", token=mod["access_token"])[0] == 200
+    assert old_a not in matches("a1b2c3d4e5f60718")

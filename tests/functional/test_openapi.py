@@ -172,8 +172,12 @@ def test_community_moderation_and_founder_responses_match_their_schemas(client, 
     ok("/v1/posts/{post_id}/appeal", "post", 201, call(client, "POST", f"{pid}/appeal", {"statement": "Not mature."},
                                                        token=a))
     ok("/v1/posts/{post_id}/appeal", "get", 200, call(client, "GET", f"{pid}/appeal", token=a))
-    ok("/v1/moderation/known-ai", "post", 201, call(client, "POST", "/v1/moderation/known-ai",
-                                                    {"phash": "00ff00ff00ff00ff"}, token=mod["access_token"]))
+    entry = ok("/v1/moderation/known-ai", "post", 201, call(client, "POST", "/v1/moderation/known-ai",
+                                                            {"phash": "00ff00ff00ff00ff"}, token=mod["access_token"]))
+    ok("/v1/moderation/known-ai", "get", 200, call(client, "GET", "/v1/moderation/known-ai?limit=2",
+                                                   token=mod["access_token"]))
+    ok("/v1/moderation/known-ai/{entry_id}", "delete", 200, call(
+        client, "DELETE", f"/v1/moderation/known-ai/{entry['id']}", token=mod["access_token"]))
     ok("/v1/users/{handle}/mute", "post", 200, call(client, "POST", f"/v1/users/{artist['handle']}/mute", token=f))
     ok("/v1/users/{handle}/block", "post", 200, call(client, "POST", f"/v1/users/{fan['handle']}/block", token=a))
     ok("/v1/posts/{post_id}/comments/{comment_id}", "delete", 200,
