@@ -148,7 +148,16 @@ def profiles():  # type: ignore[no-untyped-def]
     from chalicelib.adapters.community_store import ProfileRepository
     from chalicelib.services.profiles import ProfileService
 
-    return ProfileService(UserRepository(), ProfileRepository(), PostRepository())
+    return ProfileService(UserRepository(), ProfileRepository(), PostRepository(), media=profile_media())
+
+
+@lru_cache(maxsize=1)
+def profile_media():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.profile_media_store import ProfileMediaRepository
+    from chalicelib.services.profile_media import ProfileMediaService
+
+    return ProfileMediaService(ProfileMediaRepository(), PostRepository(), storage(), get_settings(),
+                               posts()._image_spec)
 
 
 @lru_cache(maxsize=1)

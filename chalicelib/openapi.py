@@ -41,7 +41,11 @@ COUNT = {"type": "integer", "minimum": 0}
 COUNTS = {"likes_count": COUNT, "comments_count": COUNT, "reposts_count": COUNT}
 # chalicelib/services/posts.py STATUSES (+ `queued`: uploads the budget guard defers in survival)
 POST_STATUSES = ["awaiting_upload", "processing", "queued", "published", "held_for_review", "rejected", "removed",
-                 "deleted"]
+                 "deleted", "applied", "replaced"]  # the last two: profile images, as moderators see them
+# chalicelib/services/profile_media.py: a profile image's lifecycle (`applied` = passed and shown)
+PROFILE_IMAGE_KINDS = ["avatar", "banner"]
+PROFILE_IMAGE_STATUSES = ["awaiting_upload", "processing", "queued", "applied", "held_for_review", "rejected",
+                          "replaced", "deleted", "removed"]
 NOTIFICATION_KINDS = ["follow", "like", "comment", "repost", "message", "screening", "moderation"]
 MOD_KINDS = ["held", "appeal", "report"]
 MOD_DECISIONS = ["approve", "reject", "label_mature", "remove"]
@@ -80,10 +84,22 @@ SCHEMAS: dict[str, dict] = {
     "PostPage": obj({"items": {"type": "array", "items": ref("Post")}, "next_cursor": CURSOR}),
     "Profile": obj({"id": STR, "handle": STR, "display_name": STR, "bio": STR, "links": {"type": "array",
                     "items": ref("Link")}, "open_to_work": BOOL, "followers_count": INT, "following_count": INT,
-                    "posts_count": INT}),
+                    "posts_count": INT, "avatar": nullable(ref("ProfileImage")),
+                    "banner": nullable(ref("ProfileImage"))}),
+    "ProfileImage": obj({"id": STR, "url": nullable(STR), "width": nullable(INT), "height": nullable(INT),
+                         "variants": {"type": "array", "items": ref("Variant")}}),
+    "ProfileImageAttempt": obj({"id": STR, "kind": {"enum": PROFILE_IMAGE_KINDS},
+                                "status": {"enum": PROFILE_IMAGE_STATUSES}, "reasons": STRS,
+                                "message": nullable(STR), "created_at": STR, "decided_at": nullable(STR)}),
+    "ProfileImageCreated": obj({"media": obj({"id": STR, "kind": {"enum": PROFILE_IMAGE_KINDS},
+                                              "status": {"const": "awaiting_upload"}}),
+                                "upload": ref("Upload")}),
+    "ProfileImageRemoved": obj({"kind": {"enum": PROFILE_IMAGE_KINDS}, "removed": BOOL}),
     "Link": obj({"label": STR, "url": STR}),
     "Me": {"allOf": [ref("Profile"), obj({"email": STR, "settings": obj({"show_mature": BOOL, "hide_likes": BOOL}),
-                                          "pinned_post_ids": STRS, "created_at": STR})]},
+                                          "pinned_post_ids": STRS, "created_at": STR,
+                                          "profile_images": obj({k: nullable(ref("ProfileImageAttempt"))
+                                                                 for k in PROFILE_IMAGE_KINDS})})]},
     "PortfolioOrder": obj({"post_ids": STRS}),
     "PostDeleted": obj({"id": STR, "status": {"const": "deleted"}}),
     "LikeResult": obj({"liked": BOOL, **COUNTS}),
@@ -256,6 +272,7 @@ REQUEST_BODIES: dict[str, dict] = {
         "links": nullable({"type": "array", "maxItems": 10, "items": {**LINK, "additionalProperties": False}}),
         "open_to_work": BOOL, "show_mature": BOOL, "hide_likes": BOOL}}),
     "delete_me": obj({"password": {"type": "string", "minLength": 1}}),
+    "profile_image": _strict(obj({"content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1}})),
     "portfolio_order": obj({"post_ids": {"type": "array", "maxItems": 50, "uniqueItems": True,
                                          "items": {"type": "string", "minLength": 1, "maxLength": 40}}}),
     "edit_post": _strict({"type": "object", "properties": {
@@ -483,6 +500,14 @@ def paths() -> dict[str, dict]:
                          "reposts, follows, collections, jobs, notifications and messages are erased in the "
                          "background; the handle stays reserved until `handle_released_at`.",
                          (202, "ErasureScheduled"), auth="required", body="delete_me", tag="people")},
+        **{f"/v1/me/{kind}": {
+            "post": op(f"Upload a new {kind}: a presigned POST exactly like a post's. It is screened like a post "
+                       "and shown only once it passes (status in `profile_images` of GET /v1/me; a `screening` "
+                       "notification tells the outcome); it never enters portfolios, feeds or discovery.",
+                       (201, "ProfileImageCreated"), auth="required", body="profile_image", tag="people"),
+            "delete": op(f"Remove your {kind} from your profile and delete its media (idempotent); a pending "
+                         "upload is dropped too.", (200, "ProfileImageRemoved"), auth="required", tag="people")}
+           for kind in PROFILE_IMAGE_KINDS},
         "/v1/me/portfolio-order": {"put": op(
             "Pin up to 50 of your published posts, in this order, before the rest of your portfolio.",
             (200, "PortfolioOrder"), auth="required", body="portfolio_order", tag="people")},

@@ -89,6 +89,12 @@ class UserItem(BaseItem):
     # DELETE /v1/me: set when erasure is requested; the account is then invisible and can no
     # longer sign in, and the erasure job (services/erasure.py) deletes this item last.
     deletion_requested_at = UnicodeAttribute(null=True)
+    # Profile images (services/profile_media.py): the applied, screened image ({id, width, height,
+    # variants}) and the id of the latest upload attempt (only that one may be applied).
+    avatar = JSONAttribute(null=True)
+    banner = JSONAttribute(null=True)
+    avatar_attempt_id = UnicodeAttribute(null=True)
+    banner_attempt_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
@@ -174,6 +180,9 @@ class PostItem(BaseItem):
     comments_count = NumberAttribute(null=True)
     reposts_count = NumberAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    # None for posts; "avatar" | "banner" for profile images, which share the upload pipeline but
+    # never enter portfolios, feeds, discovery, tags, the hash index or posts_count.
+    purpose = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(post_id: str) -> tuple[str, str]:

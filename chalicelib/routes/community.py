@@ -36,6 +36,25 @@ def me() -> Response:
     return json_response(container.profiles().update_me(principal, body(bp.current_request)))
 
 
+def _profile_image(kind: str) -> Response:
+    request = bp.current_request
+    principal = authenticate(request)
+    if request.method == "DELETE":
+        return json_response(container.profile_media().remove(principal, kind))
+    container.accounts().ensure_can_post(principal)  # as for posts: a verified e-mail where required
+    return json_response(container.profile_media().create(principal, kind, body(request)), 201)
+
+
+@route("/v1/me/avatar", methods=["POST", "DELETE"])
+def avatar() -> Response:
+    return _profile_image("avatar")
+
+
+@route("/v1/me/banner", methods=["POST", "DELETE"])
+def banner() -> Response:
+    return _profile_image("banner")
+
+
 @route("/v1/me/portfolio-order", methods=["PUT"])
 def portfolio_order() -> Response:
     principal = authenticate(bp.current_request)

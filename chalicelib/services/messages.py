@@ -7,7 +7,8 @@ follow lands in the recipient's requests folder (readable, not notified) until t
 or answer.
 
 Notifications: every message that does not land in the requests folder notifies the recipient
-once (kind `message`, data `conversation_id` and a ≤80-character `preview`). Not coalesced: the
+once (kind `message`, data `conversation_id` and `message_id`; no copy of the text, so erasing
+an account or a conversation leaves none behind in someone's notifications). Not coalesced: the
 inbox row cannot tell whether its earlier unread messages were notified (they may have arrived
 as a request and been accepted since), and coalescing would need an extra write per message."""
 from __future__ import annotations
@@ -28,7 +29,6 @@ from chalicelib.errors import Forbidden, Gone, NotFound, ValidationError
 from chalicelib.services.tokens import Principal
 
 MAX_MESSAGE = 2000
-PREVIEW = 80  # characters of a message in its notification
 ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 CONV_RE = re.compile(r"^([0-9A-HJKMNP-TV-Z]{26})-([0-9A-HJKMNP-TV-Z]{26})$")
 
@@ -166,7 +166,7 @@ class MessageService:
         if not request:  # the requests folder is readable, not notified
             # Both block edges were read in send_context (a block refuses the send above).
             self.notify(recipient_id, "message", sender_id, blocks_checked=True,
-                        data={"conversation_id": conversation_id, "preview": text[:PREVIEW]})
+                        data={"conversation_id": conversation_id, "message_id": message_id})
         return message_view(message, conversation_id)
 
     def _own_row(self, principal: Principal, conversation_id: str) -> MembershipItem:

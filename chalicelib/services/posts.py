@@ -175,7 +175,8 @@ class PostService:
     def get(self, post_id: str, viewer: Principal | None) -> dict:
         post = self.posts.get(post_id) if len(post_id) <= 40 else None
         viewer_id = viewer.user_id if viewer else None
-        if post is None or post.status == "deleted" or (post.status != "published" and post.author_id != viewer_id):
+        if post is None or post.status == "deleted" or (post.status != "published" and post.author_id != viewer_id) \
+                or post.purpose:  # a profile image (services/profile_media.py) is not a post
             raise NotFound("No such post.")
         liked = None
         if viewer_id is not None:
@@ -189,8 +190,8 @@ class PostService:
 
     def _own_post(self, principal: Principal, post_id: str) -> PostItem:
         post = self.posts.get(post_id, consistent=True) if len(post_id) <= 40 else None
-        if post is None or post.status == "deleted" or post.author_id != principal.user_id:
-            raise NotFound("No such post.")  # someone else's post: no hint that it exists
+        if post is None or post.status == "deleted" or post.author_id != principal.user_id or post.purpose:
+            raise NotFound("No such post.")  # someone else's post (or a profile image): no hint that it exists
         return post
 
     def edit(self, principal: Principal, post_id: str, body: Any) -> dict:

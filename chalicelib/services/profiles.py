@@ -47,10 +47,12 @@ def validate_links(value: Any) -> list[dict]:
 
 
 class ProfileService:
-    def __init__(self, users: UserRepository, profiles: ProfileRepository, posts: PostRepository) -> None:
+    def __init__(self, users: UserRepository, profiles: ProfileRepository, posts: PostRepository,
+                 media: Any = None) -> None:
         self.users = users
         self.profiles = profiles
         self.posts = posts
+        self.media = media  # ProfileMediaService: the latest avatar/banner attempts
 
     def me(self, principal: Principal) -> dict:
         user = self.users.get(principal.user_id, consistent=True)
@@ -58,7 +60,9 @@ class ProfileService:
             raise NotFound("No such user.")
         return {**profile_view(user), "email": user.email,
                 "settings": {"show_mature": bool(user.show_mature), "hide_likes": bool(user.hide_likes)},
-                "pinned_post_ids": list(user.pinned_post_ids or []), "created_at": user.created_at}
+                "pinned_post_ids": list(user.pinned_post_ids or []), "created_at": user.created_at,
+                "profile_images": self.media.attempts(user) if self.media is not None else
+                {"avatar": None, "banner": None}}
 
     def update_me(self, principal: Principal, body: Any) -> dict:
         """Only the fields sent change; an empty display_name or bio clears it."""

@@ -7,11 +7,12 @@ from chalicelib.adapters.community_store import FeedEntryRepository, RelationRep
 from chalicelib.adapters.store import FeedRepository, GraphRepository, PostRepository, UserRepository
 from chalicelib.adapters.tables import FollowItem, UserItem
 from chalicelib.adapters.tables_community import BlockItem, LikeItem, MuteItem, RepostItem
-from chalicelib.config import Settings
+from chalicelib.config import Settings, get_settings
 from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import Forbidden, NotFound, ValidationError
 from chalicelib.services.posts import post_view
+from chalicelib.services.profile_media import profile_image_view
 from chalicelib.services.tokens import Principal
 
 # A new follow copies this many recent posts into the follower's feed (one Query + one
@@ -24,10 +25,13 @@ LARGE_FOLLOWERS_JOB = "large_account_followers"  # background job: one walk over
 
 
 def profile_view(user: UserItem) -> dict:
+    media_base = get_settings().media_base_url
     return {"id": user.user_id, "handle": user.handle, "display_name": user.display_name or user.handle,
             "bio": user.bio or "", "links": list(user.links or []), "open_to_work": bool(user.open_to_work),
             "followers_count": int(user.followers_count or 0),
-            "following_count": int(user.following_count or 0), "posts_count": int(user.posts_count or 0)}
+            "following_count": int(user.following_count or 0), "posts_count": int(user.posts_count or 0),
+            "avatar": profile_image_view(user.avatar, media_base),
+            "banner": profile_image_view(user.banner, media_base)}
 
 
 class SocialService:

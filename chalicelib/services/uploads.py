@@ -136,7 +136,7 @@ class UploadProcessor:
         if post is None or post.author_id != author_id:
             logger.warning("upload without a matching post", key=key, post_id=post_id)
             return Outcome(key, "skipped:no_post", post_id)
-        if post.status == "published" and not post.fanout_done:
+        if post.status in ("published", "applied") and not post.fanout_done:  # applied: a profile image
             # An earlier delivery crashed between the decision and the end of the publish steps.
             self._after_publish(post, self.images.list_for_post(post_id))
             return Outcome(key, "resumed_fanout", post_id)
@@ -225,8 +225,7 @@ class UploadProcessor:
 
         # Validation (the whole file is decoded); the derivatives are kept for publishing.
         try:
-            derived = make_derivatives(data, creator=post.author_handle, widths=guard_widths(self.settings.derivative_widths),
-                                       limits=self.limits)
+            derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post), limits=self.limits)
         except ImageRejected as exc:
             checks.append({"step": "image", "result": exc.code, "message": exc.message})
             return refuse(exc.code, exc.message)
@@ -335,6 +334,11 @@ class UploadProcessor:
         failing = [r for r in records if r.get("decision") != "published"]
         reasons = list(dict.fromkeys(reason for r in failing for reason in r.get("reasons", [])))
         lead = failing[0] if failing else (records[0] if records else {})
+        if post.purpose and not approval and status == "published" and "mature" in labels:
+            # A profile image is shown unblurred wherever the profile is: mature ones go to people.
+            from chalicelib.services.profile_media import MATURE_REASON
+
+            status, reasons = "held_for_review", [MATURE_REASON]
         screening = {
             "decision": status, "reasons": [] if approval else reasons,
             "message": (lead.get("details") or {}).get("message"),
@@ -362,9 +366,15 @@ class UploadProcessor:
         if status == "held_for_review":
             self.moderation.open_item(kind="held", post_id=post.post_id, author_id=post.author_id,
                                       reason=reasons[0] if reasons else "review")
-        if not self.posts.decide(post, status=status, screening=screening, images=published_images,
+        # A profile image that passes is stored `applied`: out of every listing of published posts.
+        stored = "applied" if post.purpose and status == "published" else status
+        if not self.posts.decide(post, status=stored, screening=screening, images=published_images,
                                  labels=labels, decided_at=iso(utcnow())):
             return Outcome(key, "skipped:decided_concurrently", post.post_id)
+        if published_images is not None:
+            post.images = published_images
+        if not approval:  # a moderator's approval is notified by the moderation service
+            self._notify_screening(post, status, screening["reasons"])
         metrics.add_metric(name=f"Upload_{status}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="UploadToDecisionSeconds", unit=MetricUnit.Seconds,
                            value=_seconds_since(post.created_at))
@@ -379,7 +389,11 @@ class UploadProcessor:
 
     def _after_publish(self, post: PostItem, images: list[PostImageItem]) -> None:
         """Everything a publication sets off, each step idempotent; `fanout_done` is set last,
-        so a crash anywhere here is resumed by the next delivery."""
+        so a crash anywhere here is resumed by the next delivery. A profile image only goes
+        onto its owner's profile: no hash index, discovery, tags or fan-out."""
+        if post.purpose:
+            self._apply_profile_media(post)
+            return
         for i in images:
             h = i.hashes or {}
             if h.get("phash") and h.get("reliable"):
@@ -390,6 +404,33 @@ class UploadProcessor:
         index_published(post)
         self._fan_out(post)
 
+    def _apply_profile_media(self, post: PostItem) -> None:
+        from chalicelib.adapters.community_aws import CdnInvalidator, MediaCleaner
+        from chalicelib.adapters.profile_media_store import ProfileMediaRepository
+        from chalicelib.services.profile_media import ProfileMediaLifecycle
+
+        lifecycle = ProfileMediaLifecycle(ProfileMediaRepository(),
+                                          MediaCleaner(self.storage.uploads_bucket, self.storage.media_bucket),
+                                          CdnInvalidator(self.settings.cdn_distribution_id), self.settings)
+        applied = lifecycle.apply(post)
+        self.posts.mark_fanout_done(post)
+        logger.info("profile image decided", post_id=post.post_id, purpose=post.purpose, applied=applied)
+
+    def _notify_screening(self, post: PostItem, status: str, reasons: list[str]) -> None:
+        """Once per decision: only the worker whose conditional `decide` won gets here."""
+        from chalicelib.services.notifications import notify
+
+        try:
+            notify(post.author_id, "screening", None, post_id=post.post_id,
+                   data={"decision": status, "reasons": list(reasons), "purpose": post.purpose or "post"})
+        except Exception:  # noqa: BLE001 - best effort: never undo or stall the decision
+            logger.exception("screening notification failed", post_id=post.post_id)
+
+    def _widths(self, post: PostItem) -> tuple[int, ...]:
+        from chalicelib.services.profile_media import WIDTHS
+
+        return guard_widths(WIDTHS.get(post.purpose or "", self.settings.derivative_widths))
+
     def _publish_media(self, post: PostItem, images: list[PostImageItem]) -> list[dict]:
         out = []
         for image in images:
@@ -397,7 +438,7 @@ class UploadProcessor:
             derived = self._derived.pop((post.post_id, index), None)
             if derived is None:  # screened in another invocation (multi-image, or approved later)
                 data = self._read_original(post, index)
-                derived = make_derivatives(data, creator=post.author_handle, widths=guard_widths(self.settings.derivative_widths),
+                derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post),
                                            limits=self.limits)
             variants = []
             for d in derived:

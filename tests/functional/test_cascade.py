@@ -38,6 +38,14 @@ def _upload(client, user, data, **fields):
     return create_and_upload(client, user["access_token"], data, "image/jpeg", **fields)
 
 
+def _screening_notes(client, user):
+    """The `screening` notifications finalize sent the author: (post_id, decision, reasons)."""
+    status, page, _ = call(client, "GET", "/v1/notifications?limit=50", token=user["access_token"])
+    assert status == 200, page
+    return [(n["post_id"], n["data"]["decision"], n["data"]["reasons"]) for n in page["items"]
+            if n["kind"] == "screening"]
+
+
 def test_clean_art_publishes_and_records_every_step(client, run, monkeypatch):
     use(monkeypatch, NO_VENDOR)
     artist = signup(client)
@@ -88,6 +96,7 @@ def test_a_near_copy_of_another_artists_work_is_held_with_a_link(client, run, mo
     match = post["screening"]["images"][0]["details"]["match"]
     assert match["post_id"] == first and match["url"].endswith(f"/v1/posts/{first}")
     assert match["distance"] <= NO_VENDOR.repost_max_distance
+    assert _screening_notes(client, thief) == [(copy, "held_for_review", ["possible_repost"])]
 
 
 def test_the_artists_own_reupload_is_not_flagged(client, run, monkeypatch):
@@ -188,10 +197,12 @@ def test_a_vendor_outage_defers_the_upload_and_recovery_publishes_it(client, eas
     assert post["screening"]["decision"] == "pending" and post["screening"]["reasons"] == ["vendor_unavailable"]
     assert post["screening"]["attempts"] >= 1
     assert len(fake.calls) >= 2
+    assert _screening_notes(client, artist) == []  # deferred is not a decision
     fake.mode = "ok"
     drain(easel_app.handle_uploads)
     post = get_post(client, post_id, artist["access_token"])
     assert post["status"] == "published"  # never lost either
+    assert _screening_notes(client, artist) == [(post_id, "published", [])]
 
 
 def test_deferral_backoff_grows_and_is_capped():
@@ -237,10 +248,12 @@ def test_multi_image_post_publishes_when_all_images_pass_in_order(client, run, m
     post_upload(created["uploads"][0], images[0])
     run()
     assert get_post(client, post_id, artist["access_token"])["status"] == "processing"  # image 1 not there yet
+    assert _screening_notes(client, artist) == []
     post_upload(created["uploads"][1], images[1])
     run()
     post = get_post(client, post_id)
     assert post["status"] == "published"
+    assert _screening_notes(client, artist) == [(post_id, "published", [])]  # one per post, not per image
     assert [img["width"] for img in post["images"]] == [600, 700, 800]
 
 
@@ -287,3 +300,4 @@ def test_a_redelivered_image_event_is_screened_once(client, run, monkeypatch, fa
     run()
     status, profile, _ = call(client, "GET", f"/v1/users/{artist['handle']}")
     assert profile["posts_count"] == 1 and get_post(client, post_id)["status"] == "published"
+    assert _screening_notes(client, artist) == [(post_id, "published", [])]

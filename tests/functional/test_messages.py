@@ -152,7 +152,15 @@ def _message_notes(client, user):
     return [n for n in body["items"] if n["kind"] == "message"]
 
 
-def test_a_message_from_someone_you_follow_notifies_you_once_with_a_preview(client):
+def _note_text(client, user, note):
+    """The text of the message a notification points at (notifications carry no copy of it)."""
+    cid = note["data"]["conversation_id"]
+    status, page, _ = call(client, "GET", f"/v1/conversations/{cid}/messages?limit=50", token=user["access_token"])
+    assert status == 200, page
+    return next(m["text"] for m in page["items"] if m["id"] == note["data"]["message_id"])
+
+
+def test_a_message_from_someone_you_follow_notifies_you_once(client):
     ada, bob = signup(client), signup(client)
     assert call(client, "POST", f"/v1/users/{ada['handle']}/follow", token=bob["access_token"])[0] == 200
     _, conv, _ = _start(client, ada, bob["handle"])
@@ -160,11 +168,12 @@ def test_a_message_from_someone_you_follow_notifies_you_once_with_a_preview(clie
     assert _send(client, ada, conv["id"], long_text)[0] == 201
     [note] = _message_notes(client, bob)
     assert note["actor"] == {"id": ada["id"], "handle": ada["handle"]} and note["post_id"] is None
-    assert note["data"] == {"conversation_id": conv["id"], "preview": long_text[:80]}
+    assert set(note["data"]) == {"conversation_id", "message_id"} and note["data"]["conversation_id"] == conv["id"]
+    assert _note_text(client, bob, note) == long_text
     assert note["read"] is False
     assert _message_notes(client, ada) == []  # the sender is not notified of their own message
     _send(client, ada, conv["id"], "second")  # one notification per message (not coalesced)
-    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["second", long_text[:80]]
+    assert [_note_text(client, bob, n) for n in _message_notes(client, bob)] == ["second", long_text]
 
 
 def test_a_request_is_readable_but_not_notified_until_accepted_or_answered(client):
@@ -176,16 +185,16 @@ def test_a_request_is_readable_but_not_notified_until_accepted_or_answered(clien
     assert _message_notes(client, bob) == []
     call(client, "POST", f"/v1/conversations/{conv['id']}/accept", token=bob["access_token"])
     _send(client, ada, conv["id"], "thanks for accepting")
-    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["thanks for accepting"]
+    assert [_note_text(client, bob, n) for n in _message_notes(client, bob)] == ["thanks for accepting"]
 
     # Answering a request accepts it too; the original sender (who started it) is notified of the reply.
     _, conv2, _ = _start(client, cy, bob["handle"])
     _send(client, cy, conv2["id"], "hi from cy")
-    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["thanks for accepting"]
+    assert [_note_text(client, bob, n) for n in _message_notes(client, bob)] == ["thanks for accepting"]
     _send(client, bob, conv2["id"], "hi cy")
-    assert [n["data"]["preview"] for n in _message_notes(client, cy)] == ["hi cy"]
+    assert [_note_text(client, cy, n) for n in _message_notes(client, cy)] == ["hi cy"]
     _send(client, cy, conv2["id"], "now you hear me")
-    assert [n["data"]["preview"] for n in _message_notes(client, bob)][0] == "now you hear me"
+    assert [_note_text(client, bob, n) for n in _message_notes(client, bob)][0] == "now you hear me"
 
 
 def test_a_blocked_sender_notifies_nobody(client):
@@ -196,4 +205,4 @@ def test_a_blocked_sender_notifies_nobody(client):
     assert len(_message_notes(client, bob)) == 1
     block(bob["id"], ada["id"])
     assert _send(client, ada, conv["id"], "after the block")[0] == 403
-    assert [n["data"]["preview"] for n in _message_notes(client, bob)] == ["before"]
+    assert [_note_text(client, bob, n) for n in _message_notes(client, bob)] == ["before"]

@@ -28,11 +28,15 @@ def test_follow_like_comment_repost_notify_the_artist_not_themselves(client, eas
     call(client, "POST", f"/v1/posts/{post_id}/like", token=artist["access_token"])
     call(client, "POST", f"/v1/posts/{post_id}/comments", {"text": "thanks!"}, token=artist["access_token"])
     body = _notes(client, artist)
-    assert [n["kind"] for n in body["items"]] == ["repost", "comment", "like", "follow"]
+    # The upload handler's screening outcome (no actor) sits between the follow and the like.
+    assert [n["kind"] for n in body["items"]] == ["repost", "comment", "like", "screening", "follow"]
+    screening = body["items"].pop(3)
+    assert screening["actor"] is None and screening["post_id"] == post_id
+    assert screening["data"] == {"decision": "published", "reasons": [], "purpose": "post"}
     assert all(n["actor"] == {"id": fan["id"], "handle": fan["handle"]} for n in body["items"])
     assert body["items"][0]["post_id"] == post_id and body["items"][3]["post_id"] is None
     assert body["items"][1]["data"]["excerpt"] == "Wonderful light"
-    assert body["unread_count"] == 4 and not any(n["read"] for n in body["items"])
+    assert body["unread_count"] == 5 and not any(n["read"] for n in body["items"])
     assert _notes(client, fan)["items"] == [] and _notes(client, fan)["unread_count"] == 0
     assert call(client, "GET", "/v1/notifications")[0] == 401
 
@@ -80,11 +84,12 @@ def test_blocked_users_do_not_notify_and_notes_expire(client, easel_app):
 
     assert notify(artist["id"], "message", pest["id"]) is False
     assert notify(artist["id"], "like", artist["id"], post_id=post_id) is False  # never yourself
-    assert _notes(client, artist) == {"items": [], "unread_count": 0, "next_cursor": None}
+    body = _notes(client, artist)  # only the upload handler's screening outcome
+    assert [n["kind"] for n in body["items"]] == ["screening"] and body["unread_count"] == 1
     call(client, "DELETE", f"/v1/users/{pest['handle']}/block", token=artist["access_token"])
     call(client, "POST", f"/v1/posts/{post_id}/like", token=pest["access_token"])
     body = _notes(client, artist)
-    assert [n["kind"] for n in body["items"]] == ["like"]
+    assert [n["kind"] for n in body["items"]] == ["like", "screening"]
     item = NotificationItem.get(*NotificationItem.key(artist["id"], body["items"][0]["id"]))
     expires = item.expires_at
     now = datetime.now(timezone.utc)
