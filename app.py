@@ -141,6 +141,7 @@ if settings.serve_local_routes:
 
 
 # -- events --------------------------------------------------------------------------------
+JOB_MARGIN_S = 15  # of the upload handler's 60 s: what a job leaves for the rest of its batch
 @app.on_sqs_message(queue=os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{settings.stage}-uploads"), batch_size=5)
 @metered_event("handle_uploads")
 def handle_uploads(event: SQSEvent) -> dict:
@@ -151,13 +152,22 @@ def handle_uploads(event: SQSEvent) -> dict:
 
     processor_ = container.upload_processor()
 
+    def job_budget_s() -> float:
+        """Long jobs stop in time to re-enqueue themselves: the configured budget, never more
+        than what this invocation has left (less a margin for the rest of the batch)."""
+        remaining = getattr(event.context, "get_remaining_time_in_millis", None)
+        budget = float(settings.job_budget_s)
+        if callable(remaining):
+            budget = min(budget, remaining() / 1000 - JOB_MARGIN_S)
+        return max(1.0, budget)
+
     def record_handler(record: object) -> None:
         message = json.loads(record.body)  # type: ignore[attr-defined]
         if isinstance(message, dict) and "type" in message:  # typed background jobs (repost fan-out, erasure)
             result = container.interactions().handle_job(message)
             for handler in (container.social, container.erasure):
                 if result is None:
-                    result = handler().handle_job(message)
+                    result = handler().handle_job(message, budget_s=job_budget_s())
             logger.info("job processed", type=message.get("type"), result=result)
             return
         for bucket, key in s3_records(message):

@@ -88,7 +88,9 @@ class Settings:
     # SQS delays cap at 900 s, so does this).
     handle_grace_s: int = 30 * 24 * 3600
     erasure_final_pass_delay_s: int = 900
-    erasure_budget_s: int = 60  # work per invocation before the job re-enqueues itself
+    # Long background jobs (erasure, the large-account walk) stop after this much work per
+    # invocation (or earlier, when the Lambda has less time left) and re-enqueue themselves.
+    job_budget_s: int = 30
 
 
 @lru_cache(maxsize=1)
@@ -138,5 +140,5 @@ def get_settings() -> Settings:
         notification_ttl_days=_int("NOTIFICATION_TTL_DAYS", 90),
         handle_grace_s=_int("HANDLE_GRACE_SECONDS", 30 * 24 * 3600),
         erasure_final_pass_delay_s=max(0, min(900, _int("ERASURE_FINAL_PASS_DELAY_SECONDS", 900))),
-        erasure_budget_s=_int("ERASURE_BUDGET_SECONDS", 60),
+        job_budget_s=_int("JOB_BUDGET_SECONDS", 30),
     )

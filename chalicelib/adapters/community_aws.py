@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,7 +27,7 @@ class MediaCleaner:
         self.uploads_bucket = uploads_bucket
         self.media_bucket = media_bucket
 
-    def _delete_prefix(self, bucket: str, prefix: str) -> int:
+    def _delete_prefix(self, bucket: str, prefix: str, tick: Callable[[], None] | None = None) -> int:
         s3 = client("s3")
         deleted = 0
         try:
@@ -36,6 +36,8 @@ class MediaCleaner:
                 for start in range(0, len(keys), 1000):
                     s3.delete_objects(Bucket=bucket, Delete={"Objects": keys[start:start + 1000], "Quiet": True})
                     deleted += len(keys[start:start + 1000])
+                if tick is not None:
+                    tick()  # may stop here; a later run lists what is left
         except (ClientError, BotoCoreError) as exc:
             raise _unavailable(exc) from exc
         return deleted
@@ -44,10 +46,10 @@ class MediaCleaner:
         return self._delete_prefix(self.media_bucket, f"p/{post_id}/") + \
             self._delete_prefix(self.uploads_bucket, f"uploads/{author_id}/{post_id}/")
 
-    def delete_user_originals(self, user_id: str) -> int:
+    def delete_user_originals(self, user_id: str, tick: Callable[[], None] | None = None) -> int:
         """Every original a user ever uploaded, kept or refused (account erasure)."""
-        return self._delete_prefix(self.uploads_bucket, f"uploads/{user_id}/") + \
-            self._delete_prefix(self.uploads_bucket, f"rejected/{user_id}/")
+        return self._delete_prefix(self.uploads_bucket, f"uploads/{user_id}/", tick) + \
+            self._delete_prefix(self.uploads_bucket, f"rejected/{user_id}/", tick)
 
 
 class CdnInvalidator:

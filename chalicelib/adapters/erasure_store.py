@@ -12,7 +12,7 @@ item still existing: an UpdateItem on a missing key would otherwise *create* it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -27,6 +27,7 @@ from chalicelib.adapters.tables_community import (
     RepostItem,
 )
 from chalicelib.adapters.tables_erasure import ErasureItem, PostLedgerItem
+from chalicelib.adapters.tables_screening import ReporterItem
 from chalicelib.adapters.tables_social import (
     ConversationItem, JobItem, MembershipItem, MessageItem, RecentItem, TagPostItem,
 )
@@ -117,7 +118,8 @@ class ErasureRepository:
         return _get(PostItem, PostItem.key(post_id), consistent=True)
 
     @dynamo_errors
-    def delete_post_rows(self, post: PostItem | None, user_id: str, post_id: str, *, ledger_only: bool = False) -> int:
+    def delete_post_rows(self, post: PostItem | None, user_id: str, post_id: str, *, ledger_only: bool = False,
+                         tick: Callable[[], None] = lambda: None) -> int:
         """The post's comments and tag entries, then its partition (post + image items), then
         its ledger entry — in that order, so a crash leaves the ledger pointing at leftovers."""
         removed = 0
@@ -129,6 +131,7 @@ class ErasureRepository:
             if not comments:
                 break
             removed += _delete_all(comments)
+            tick()
         if post is not None:
             keys = [TagPostItem.key(tag, post_id) for tag in (post.tags or [])]
             if post.decided_at:  # the recent bucket of the publish day (or the next, past midnight)
@@ -245,7 +248,8 @@ class ErasureRepository:
         """gsi1 partitions whose base items are this user's (or point at this user only)."""
         return {"blocked_by": BlockItem.index_key("", user_id)[0],  # others' blocks of this user
                 "collections": CollectionItem.index_key(user_id, "")[0],
-                "sessions": SessionItem.index_key(user_id, "")[0]}
+                "sessions": SessionItem.index_key(user_id, "")[0],
+                "reports": ReporterItem.reporter_index_key(user_id, "")[0]}  # their reports' free text
 
     @dynamo_errors
     def delete_singletons(self, user_id: str) -> int:
@@ -263,7 +267,8 @@ class ErasureRepository:
         return list(MembershipItem.query(MembershipItem.key(user_id, "")[0], limit=PAGE))
 
     @dynamo_errors
-    def erase_from_conversation(self, user_id: str, row: MembershipItem) -> int:
+    def erase_from_conversation(self, user_id: str, row: MembershipItem, *,
+                                tick: Callable[[], None] = lambda: None) -> int:
         """The user's messages and inbox row go; the other participant keeps their own messages
         and their row, which now names a deleted account. When the other side has no row (or
         erased theirs), nothing of the conversation is left."""
@@ -279,6 +284,7 @@ class ErasureRepository:
             page = list(result)
             mine = [(m.pk, m.sk) for m in page if other_row is None or m.sender_id == user_id]
             removed += _delete_all(mine)
+            tick()  # a long conversation spans invocations (what is deleted is not listed again)
             last_key = result.last_evaluated_key
             if not last_key:
                 break
@@ -301,7 +307,11 @@ class ErasureRepository:
     def retire_account(self, user: UserItem, *, released_after: int) -> None:
         """E-mail guard deleted (the address may sign up again), handle guard turned into a
         tombstone until `released_after`, user item deleted: one transaction, each step
-        conditioned on still belonging to this user."""
+        conditioned on still belonging to this user. An item without handle or e-mail (only a
+        stray update could have written one) is simply deleted."""
+        if not getattr(user, "email", None) or not getattr(user, "handle", None):
+            user.delete()
+            return
         try:
             with TransactWrite(connection=_conn()) as tx:
                 tx.delete(EmailItem(*EmailItem.key(user.email)), condition=EmailItem.user_id == user.user_id)

@@ -53,7 +53,7 @@ class ImageRepository:
         """-> screening, unless already screened (a redelivered event)."""
         try:
             image.update(actions=[PostImageItem.status.set("screening")],
-                         condition=PostImageItem.status != "screened")
+                         condition=PostImageItem.pk.exists() & (PostImageItem.status != "screened"))
         except PynamoDBException as exc:
             if _conditional(exc):
                 return False
@@ -62,9 +62,14 @@ class ImageRepository:
 
     @dynamo_errors
     def defer(self, image: PostImageItem, record: dict) -> int:
-        image.update(actions=[PostImageItem.status.set("deferred"), PostImageItem.attempts.add(1),
-                              PostImageItem.record.set(record)],
-                     condition=PostImageItem.status != "screened")
+        try:
+            image.update(actions=[PostImageItem.status.set("deferred"), PostImageItem.attempts.add(1),
+                                  PostImageItem.record.set(record)],
+                         condition=PostImageItem.pk.exists() & (PostImageItem.status != "screened"))
+        except PynamoDBException as exc:
+            if _conditional(exc):  # screened meanwhile, or the post was erased: nothing to retry
+                return int(image.attempts or 0) + 1
+            raise
         return int(image.attempts or 0)
 
     @dynamo_errors
@@ -73,7 +78,7 @@ class ImageRepository:
             image.update(actions=[PostImageItem.status.set("screened"), PostImageItem.verdict.set(verdict),
                                   PostImageItem.record.set(record), PostImageItem.hashes.set(hashes),
                                   PostImageItem.screened_at.set(iso(utcnow()))],
-                         condition=PostImageItem.status != "screened")
+                         condition=PostImageItem.pk.exists() & (PostImageItem.status != "screened"))
         except PynamoDBException as exc:
             if _conditional(exc):
                 return False
@@ -84,10 +89,14 @@ class ImageRepository:
 def _parallel_queries(model: Any, partitions: list[str], per_partition: int = 100) -> list[Any]:
     """68 small Queries per lookup (4 bands x 17 probes) run 8 at a time: ~34 RRU, tens of ms.
     A band value shared by more than `per_partition` images is not selective and is cut off."""
+    import contextvars
+
     def run(pk: str) -> list[Any]:
         return list(model.query(pk, limit=per_partition))
 
-    return [item for items in _pool().map(run, partitions) for item in items]
+    # copy_context: the cost meter (a context variable) counts the reads made in the threads.
+    return [item for items in _pool().map(lambda pk: contextvars.copy_context().run(run, pk), partitions)
+            for item in items]
 
 
 @lru_cache(maxsize=1)
@@ -332,8 +341,10 @@ class ModerationRepository:
         counts = dict(item.report_reasons or {})
         try:
             with TransactWrite(connection=_conn()) as tx:
-                tx.save(ReporterItem(*ReporterItem.key(item.item_id, reporter_id), reason=reason, details=details,
-                                     created_at=iso(utcnow())), condition=ReporterItem.pk.does_not_exist())
+                reporter = ReporterItem(*ReporterItem.key(item.item_id, reporter_id), reason=reason, details=details,
+                                        created_at=iso(utcnow()))
+                reporter.gsi1pk, reporter.gsi1sk = ReporterItem.reporter_index_key(reporter_id, item.item_id)
+                tx.save(reporter, condition=ReporterItem.pk.does_not_exist())
                 tx.update(item, actions=[ModerationItem.reports_count.add(1)],
                           condition=ModerationItem.status == "open")
         except TransactWriteError as exc:

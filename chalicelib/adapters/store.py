@@ -180,8 +180,35 @@ class UserRepository:
         return True
 
     @dynamo_errors
+    def mark_large_pending(self, user_id: str) -> bool:
+        """normal -> large_pending, once: True only for the request that flips it (that one
+        enqueues the followers walk). Never creates an item (an erased account stays erased)."""
+        try:
+            UserItem(*UserItem.key(user_id)).update(
+                actions=[UserItem.large_pending.set(True)],
+                condition=UserItem.pk.exists() & UserItem.large_pending.does_not_exist()
+                & ~(UserItem.large_account == True))  # noqa: E712
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @dynamo_errors
+    def clear_large_pending(self, user_id: str) -> None:
+        """The walk could not be enqueued: the next follow over the limit tries again."""
+        UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_pending.remove()],
+                                                condition=UserItem.pk.exists())
+
+    @dynamo_errors
     def mark_large(self, user_id: str) -> None:
-        UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_account.set(True)])
+        """large_pending -> large_account, set by the followers walk when it has finished."""
+        try:
+            UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_account.set(True)],
+                                                    condition=UserItem.pk.exists())
+        except PynamoDBException as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
 
 class SessionRepository:
@@ -305,8 +332,13 @@ class PostRepository:
         whether any source has more."""
         if not author_ids:
             return {}, False
-        pages = list(_read_pool().map(lambda a: (a, self.list_portfolio_ids(a, limit=limit, after=after)),
-                                      author_ids))
+        import contextvars
+
+        def one(author_id: str) -> tuple[str, tuple[list[str], str | None]]:
+            return author_id, self.list_portfolio_ids(author_id, limit=limit, after=after)
+
+        # Each task runs in a copy of this request's context, so the cost meter counts its reads.
+        pages = list(_read_pool().map(lambda a: contextvars.copy_context().run(one, a), author_ids))
         return {a: ids for a, (ids, _) in pages}, any(more is not None for _, (_, more) in pages)
 
     @dynamo_errors
@@ -373,12 +405,18 @@ class GraphRepository:
         user = UserItem(*UserItem.key(follower_id))
         action = UserItem.follows_large.add({large_id}) if following else \
             UserItem.follows_large.delete({large_id})
-        user.update(actions=[action])
+        try:  # never recreate the item of an account erased meanwhile
+            user.update(actions=[action], condition=UserItem.pk.exists())
+        except PynamoDBException as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     @dynamo_errors
-    def iter_follower_ids(self, followee_id: str, page_size: int = 500) -> Iterator[str]:
+    def iter_follower_ids(self, followee_id: str, page_size: int = 500, after: str | None = None) -> Iterator[str]:
+        """Followers in id order; `after` resumes a walk past that follower id."""
         pk, _ = FollowItem.index_key("", followee_id)
-        for item in FollowItem.gsi1.query(pk, page_size=page_size):
+        condition = FollowItem.gsi1sk > after if after else None
+        for item in FollowItem.gsi1.query(pk, condition, page_size=page_size):
             yield item.gsi1sk
 
 

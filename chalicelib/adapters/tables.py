@@ -76,6 +76,9 @@ class UserItem(BaseItem):
     posts_count = NumberAttribute(default=0)
     # Set once followers_count crosses FANOUT_LIMIT: posts are merged into feeds at read time.
     large_account = BooleanAttribute(default=False)
+    # Crossed FANOUT_LIMIT; the followers walk (services/social.py) has not finished yet: posts
+    # still fan out, so no follower misses one while the walk fills their follows_large sets.
+    large_pending = BooleanAttribute(null=True)
     # Ids of the large accounts this user follows (bounded), merged into the feed at read time.
     follows_large = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()

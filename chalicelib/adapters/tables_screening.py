@@ -199,6 +199,11 @@ class ReporterItem(BaseItem):
     def key(item_id: str, user_id: str) -> tuple[str, str]:
         return f"REPORTERS#{item_id}", user_id
 
+    @staticmethod
+    def reporter_index_key(user_id: str, item_id: str) -> tuple[str, str]:
+        """GSI1: a user's reports (account erasure removes their free-text details)."""
+        return f"REPORTS_BY#{user_id}", item_id
+
 
 class AuditItem(BaseItem):
     class Meta(_Meta):

@@ -19,6 +19,7 @@ import contextvars
 import logging
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -37,6 +38,9 @@ MEDIA_VIEWS: dict[str, tuple[int, float]] = {
 }
 
 
+_ADD_LOCK = threading.Lock()
+
+
 @dataclass
 class Invocation:
     feature: str
@@ -47,7 +51,8 @@ class Invocation:
 
     def add(self, name: str, value: float) -> None:
         if value:
-            self.counters[name] = self.counters.get(name, 0.0) + value
+            with _ADD_LOCK:  # a request's parallel reads (feed merge, hash probes) add from threads
+                self.counters[name] = self.counters.get(name, 0.0) + value
 
 
 _current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar("easel_meter", default=None)

@@ -35,6 +35,9 @@ from chalicelib.services.tokens import Principal
 
 ERASE_ACCOUNT = "erase_account"
 FINAL_PASS = 2
+STALE_RETRIES = 2  # re-reads of an index page that lists only just-deleted keys
+STALE_PAUSE_S = 0.5
+CDN_WILDCARDS_PER_REQUEST = 15
 
 
 class _OutOfTime(Exception):
@@ -44,7 +47,8 @@ class _OutOfTime(Exception):
 class ErasureService:
     def __init__(self, repo: ErasureRepository, accounts: Any, queue: EventQueue, media: MediaCleaner,
                  cdn: CdnInvalidator, settings: Settings, *, clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.repo = repo
         self.accounts = accounts
         self.queue = queue
@@ -53,6 +57,7 @@ class ErasureService:
         self.settings = settings
         self.clock = clock
         self.monotonic = monotonic
+        self.sleep = sleep
 
     # -- DELETE /v1/me ---------------------------------------------------------------------------
     def request(self, principal: Principal, body: Any) -> dict:
@@ -77,7 +82,7 @@ class ErasureService:
                 "handle_released_at": iso(_from_epoch(released_after))}
 
     # -- the job ---------------------------------------------------------------------------------
-    def handle_job(self, message: dict) -> str | None:
+    def handle_job(self, message: dict, *, budget_s: float | None = None) -> str | None:
         if message.get("type") != ERASE_ACCOUNT:
             return None
         user_id, pass_no = message.get("user_id"), message.get("pass", 1)
@@ -90,7 +95,7 @@ class ErasureService:
             return "skipped:no_request"
         if record.status == "done":
             return "skipped:done"
-        deadline = self.monotonic() + self.settings.erasure_budget_s
+        deadline = self.monotonic() + (budget_s if budget_s is not None else self.settings.job_budget_s)
         counts: dict[str, int] = {}
         try:
             self.sweep(user_id, counts, deadline, released_after=int(record.handle_released_after or 0))
@@ -119,47 +124,58 @@ class ErasureService:
             if progress[0] and self.monotonic() > deadline:
                 raise _OutOfTime()
 
-        def drain(kind: str, list_page: Callable[[], list], remove_page: Callable[[list], int]) -> None:
+        def count(kind: str, n: int | bool) -> None:
+            if n:  # progress = something was actually removed in this invocation
+                progress[0] += 1
+                counts[kind] = counts.get(kind, 0) + int(n)
+
+        def drain(kind: str, list_page: Callable[[], list], remove_page: Callable[[list], Any]) -> None:
             """Page after page until nothing new is listed. Keys seen before are skipped, so an
-            index that still lists a just-deleted item (gsi1 lags writes) cannot loop us."""
+            index that still lists a just-deleted item (gsi1 lags writes) cannot loop us; a page
+            of only such keys is read again after a pause before the listing counts as done."""
             seen: set = set()
+            stale_reads = 0
             while True:
                 tick()
-                page = [e for e in list_page() if e not in seen]
+                listed = list_page()
+                page = [e for e in listed if e not in seen]
                 if not page:
-                    return
+                    if not listed or stale_reads >= STALE_RETRIES:
+                        return
+                    stale_reads += 1
+                    self.sleep(STALE_PAUSE_S)
+                    continue
+                stale_reads = 0
                 seen.update(page)
                 n = remove_page(page)
-                progress[0] += len(page)
-                if n:
-                    counts[kind] = counts.get(kind, 0) + int(n)
+                if n is not None:  # page-at-once removers report their count here
+                    count(kind, n)
 
-        def each(remove: Callable[[Any], Any]) -> Callable[[list], int]:
-            def run(page: list) -> int:
-                done = 0
+        def each(kind: str, remove: Callable[[Any], Any]) -> Callable[[list], None]:
+            def run(page: list) -> None:
                 for entry in page:
                     tick()
-                    done += int(bool(remove(entry)))
-                    progress[0] += 1
-                return done
+                    count(kind, bool(remove(entry)))
             return run
 
         user = repo.user(user_id)
         # Posts first: their comments, likes and media go with them.
-        drain("posts", lambda: repo.ledger_post_ids(user_id), lambda ids: self._erase_posts(user_id, ids))
-        drain("comments", lambda: repo.comment_keys(user_id), each(lambda k: repo.remove_comment(*k)))
-        drain("likes", lambda: repo.liked_post_ids(user_id), each(lambda pid: repo.remove_like(user_id, pid)))
+        drain("posts", lambda: repo.ledger_post_ids(user_id),
+              lambda ids: self._erase_posts(user_id, ids, tick, lambda n: count("posts", n)))
+        drain("comments", lambda: repo.comment_keys(user_id), each("comments", lambda k: repo.remove_comment(*k)))
+        drain("likes", lambda: repo.liked_post_ids(user_id),
+              each("likes", lambda pid: repo.remove_like(user_id, pid)))
         drain("reposts", lambda: repo.reposted_post_ids(user_id),
-              each(lambda pid: repo.remove_repost(user_id, pid)))
+              each("reposts", lambda pid: repo.remove_repost(user_id, pid)))
         drain("following", lambda: repo.followee_ids(user_id),
-              each(lambda other: repo.remove_follow(user_id, other, erased_id=user_id)))
+              each("following", lambda other: repo.remove_follow(user_id, other, erased_id=user_id)))
         drain("followers", lambda: repo.follower_ids(user_id),
-              each(lambda other: repo.remove_follow(other, user_id, erased_id=user_id)))
+              each("followers", lambda other: repo.remove_follow(other, user_id, erased_id=user_id)))
         for kind, pk in repo.user_partitions(user_id).items():
             drain(kind, lambda pk=pk: repo.partition_keys(pk), repo.delete_keys)
         for kind, gsi1pk in repo.user_index_partitions(user_id).items():
             drain(kind, lambda gsi1pk=gsi1pk: repo.index_base_keys(gsi1pk), repo.delete_keys)
-        drain("jobs", lambda: repo.job_ids(user_id), each(self._erase_job))
+        drain("jobs", lambda: repo.job_ids(user_id), each("jobs", self._erase_job))
         rows: dict[tuple[str, str], Any] = {}
 
         def inbox_page() -> list:
@@ -167,28 +183,41 @@ class ErasureService:
             rows.update(page)
             return list(page)
 
-        drain("conversations", inbox_page, each(lambda key: repo.erase_from_conversation(user_id, rows[key])))
+        drain("conversations", inbox_page,
+              each("conversations", lambda key: repo.erase_from_conversation(user_id, rows[key], tick=tick)))
+        count("originals", self.media.delete_user_originals(user_id, tick=tick))
+        # Two fixed keys, deleted blindly (a batch delete does not say whether they existed), so
+        # not counted as progress: otherwise every run would "progress" here and never finish.
         counts["counters"] = counts.get("counters", 0) + repo.delete_singletons(user_id)
-        counts["originals"] = counts.get("originals", 0) + self.media.delete_user_originals(user_id)
         if user is not None:
             repo.retire_account(user, released_after=released_after or int(self.clock()) + self.settings.handle_grace_s)
             counts["account"] = 1
 
-    def _erase_posts(self, user_id: str, post_ids: list[str]) -> int:
-        done = 0
+    def _erase_posts(self, user_id: str, post_ids: list[str], tick: Callable[[], None],
+                     done: Callable[[int], None]) -> None:
+        """Media and indexes of each post first, then the CDN told to forget them, and only then
+        the rows and ledger entries: if CloudFront refuses (too many invalidations in progress)
+        the ledger still lists the posts and the redelivered job forgets them again."""
+        erased = []
         for post_id in post_ids:
-            done += self._erase_post(user_id, post_id)
-        self._forget_media(post_ids)
-        return done
+            tick()
+            post = self._erase_post_media(user_id, post_id)
+            if post is not False:
+                erased.append((post_id, post))
+        self._forget_media([pid for pid, _ in erased])
+        for post_id, post in erased:
+            self.repo.delete_post_rows(post, user_id, post_id, tick=tick)
+            done(1)
 
-    def _erase_post(self, user_id: str, post_id: str) -> int:
+    def _erase_post_media(self, user_id: str, post_id: str) -> Any:
+        """Everything of a post but its rows. False for a ledger entry that is not the user's."""
         from chalicelib.adapters.screening_store import HashIndex, ImageRepository, ModerationRepository
 
         post = self.repo.post(post_id)
         if post is not None and post.author_id != user_id:  # never: the ledger is the author's
             logger.error("ledger entry for someone else's post", user_id=user_id, post_id=post_id)
             self.repo.delete_post_rows(None, user_id, post_id, ledger_only=True)
-            return 0
+            return False
         for image in ImageRepository().list_for_post(post_id):
             h = image.hashes or {}
             if h.get("phash") and h.get("phash_mirror"):
@@ -199,12 +228,14 @@ class ErasureService:
             if item.status == "open":
                 moderation.close(item, decision="withdrawn", note="account erased", by="system")
         self.media.delete_post_media(user_id, post_id)
-        self.repo.delete_post_rows(post, user_id, post_id)
-        return 1
+        return post
 
     def _forget_media(self, post_ids: list[str]) -> None:
+        """CloudFront accepts at most 15 wildcard paths in progress per distribution."""
         media_path = urlparse(self.settings.media_base_url).path.rstrip("/")
-        self.cdn.forget([f"{media_path}/p/{pid}/*" for pid in post_ids])
+        paths = [f"{media_path}/p/{pid}/*" for pid in post_ids]
+        for start in range(0, len(paths), CDN_WILDCARDS_PER_REQUEST):
+            self.cdn.forget(paths[start:start + CDN_WILDCARDS_PER_REQUEST])
 
     @staticmethod
     def _erase_job(job_id: str) -> int:

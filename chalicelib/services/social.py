@@ -1,6 +1,7 @@
 """Profiles, the follow graph, the home feed and portfolios."""
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from chalicelib.adapters.community_store import FeedEntryRepository, RelationRepository
@@ -66,13 +67,17 @@ class SocialService:
         if self.graph.follow(principal.user_id, target.user_id):
             if self.on_follow is not None:
                 self.on_follow(principal.user_id, target.user_id)
-            large = bool(target.large_account)
+            large = bool(target.large_account or target.large_pending)
             if int(target.followers_count or 0) + 1 > self.settings.fanout_limit and not large:
-                # From now on its posts are merged at read time; one background walk adds it to
-                # the existing followers' sets (O(followers) once, never per post or request).
-                self.users.mark_large(target.user_id)
-                if self.enqueue is not None:
-                    self.enqueue({"type": LARGE_FOLLOWERS_JOB, "user_id": target.user_id})
+                # One background walk adds the account to its existing followers' sets (O(followers)
+                # once, never per post or request); its posts fan out until the walk has finished
+                # and marks it large. Only the request that flips the flag enqueues the walk.
+                if self.users.mark_large_pending(target.user_id) and self.enqueue is not None:
+                    try:
+                        self.enqueue({"type": LARGE_FOLLOWERS_JOB, "user_id": target.user_id})
+                    except Exception:
+                        self.users.clear_large_pending(target.user_id)  # the next follow retries
+                        raise
                 large = True
             if large:
                 self.graph.set_follows_large(principal.user_id, target.user_id, True)
@@ -86,7 +91,7 @@ class SocialService:
         if target.user_id == principal.user_id:  # as follow: one transaction cannot update one item twice
             raise ValidationError("You cannot unfollow yourself.", field="handle", code="cannot_follow_self")
         self.graph.unfollow(principal.user_id, target.user_id)
-        if target.large_account:
+        if target.large_account or target.large_pending:
             self.graph.set_follows_large(principal.user_id, target.user_id, False)
         # Feed entries of the unfollowed artist are filtered at read time (the follow edge is
         # fetched in the same BatchGetItem as the posts), so nothing O(posts) happens here.
@@ -158,18 +163,26 @@ class SocialService:
         has_more = last is not None or more or len(ordered) > limit
         return page, (page[-1]["sk"] if has_more and page else None)
 
-    def handle_job(self, message: dict) -> str | None:
-        """`large_account_followers`: add a just-large account to every follower's set, once."""
+    def handle_job(self, message: dict, *, budget_s: float | None = None) -> str | None:
+        """`large_account_followers`: add a just-large account to every follower's set, in
+        follower-id order; when the time budget runs out the job re-enqueues itself with its
+        position (`after`). At the end the account is marked large and stops fanning out."""
         if message.get("type") != LARGE_FOLLOWERS_JOB:
             return None
-        user_id = message.get("user_id")
-        if not isinstance(user_id, str) or not 0 < len(user_id) <= 40:
+        user_id, after = message.get("user_id"), message.get("after")
+        if not isinstance(user_id, str) or not 0 < len(user_id) <= 40 or \
+                (after is not None and (not isinstance(after, str) or len(after) > 40)):
             return "skipped:malformed"
+        deadline = time.monotonic() + (budget_s if budget_s is not None else self.settings.job_budget_s)
         done = 0
-        for follower_id in self.graph.iter_follower_ids(user_id):
+        for follower_id in self.graph.iter_follower_ids(user_id, after=after):
             self.graph.set_follows_large(follower_id, user_id, True)  # idempotent (a set ADD)
             done += 1
-        return f"large_account_followers:{done}"
+            if time.monotonic() > deadline and self.enqueue is not None:
+                self.enqueue({"type": LARGE_FOLLOWERS_JOB, "user_id": user_id, "after": follower_id})
+                return f"large_account_followers:continued:{done}"
+        self.users.mark_large(user_id)
+        return f"large_account_followers:done:{done}"
 
     def portfolio(self, handle: str, viewer: Principal | None, *, limit_raw: str | None,
                   cursor: str | None) -> dict:

@@ -134,7 +134,10 @@ class UploadProcessor:
         author_id, post_id, index = parsed
         post = self.posts.get(post_id, consistent=True)
         if post is None or post.author_id != author_id:
-            logger.warning("upload without a matching post", key=key, post_id=post_id)
+            # Nothing will ever claim it (an erased account's late upload, a deleted post): the
+            # original goes, so no bytes outlive their post.
+            logger.warning("upload without a matching post; deleted", key=key, post_id=post_id)
+            self.storage.delete_objects(self.storage.uploads_bucket, [key])
             return Outcome(key, "skipped:no_post", post_id)
         if post.status in ("published", "applied") and not post.fanout_done:  # applied: a profile image
             # An earlier delivery crashed between the decision and the end of the publish steps.
@@ -370,6 +373,12 @@ class UploadProcessor:
         stored = "applied" if post.purpose and status == "published" else status
         if not self.posts.decide(post, status=stored, screening=screening, images=published_images,
                                  labels=labels, decided_at=iso(utcnow())):
+            if published_images is not None and self.posts.get(post.post_id, consistent=True) is None:
+                # Erased (account deletion) while it was being screened: drop what we just wrote.
+                from chalicelib.adapters.community_aws import MediaCleaner
+
+                MediaCleaner(self.storage.uploads_bucket, self.storage.media_bucket).delete_post_media(
+                    post.author_id, post.post_id)
             return Outcome(key, "skipped:decided_concurrently", post.post_id)
         if published_images is not None:
             post.images = published_images

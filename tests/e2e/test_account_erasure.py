@@ -23,7 +23,7 @@ GRACE_S = 12
 @pytest.fixture(scope="module")
 def erasure_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     yield from running_platform(Path(tmp_path_factory.mktemp("erasure-logs")),
-                                ERASURE_FINAL_PASS_DELAY_SECONDS="8", HANDLE_GRACE_SECONDS=str(GRACE_S))
+                                ERASURE_FINAL_PASS_DELAY_SECONDS="15", HANDLE_GRACE_SECONDS=str(GRACE_S))
 
 
 def _signup(base: str, handle: str | None = None, email: str | None = None) -> requests.Response:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.adapters.tables import FeedItem, UserItem
+from chalicelib.adapters.store import PostRepository
+from chalicelib.adapters.tables import FeedItem, PostItem, UserItem
 from chalicelib.services.tokens import Principal
 from tests.community_helpers import feed_ids, follow, publish
 from tests.helpers import call, drain, signup
@@ -27,17 +28,32 @@ def test_a_large_accounts_posts_are_merged_into_feeds_not_fanned_out(client, eas
     [old_post] = publish(client, easel_app, ada, title="before")  # fanned out: ada is small
     assert feed_ids(client, bo) == [old_post]
 
-    # Cy's follow takes ada over the limit (a service configured at 1 follower): ada is marked
-    # large, cy's own set gets ada at once, and a background job adds ada to bo's set.
+    # Cy's follow takes ada over the limit (a service configured at 1 follower): ada becomes
+    # large_pending, cy's own set gets ada at once, and a background walk adds ada to bo's set.
     base = container.social()
     strict = dataclasses.replace(base.settings, fanout_limit=1)
     service = type(base)(base.users, base.graph, base.feeds, base.posts, strict, base.cursor_key,
                          relations=base.relations, entries=base.entries, enqueue=base.enqueue)
     service.follow(_principal(cy), ada["handle"])
-    assert UserItem.get(*UserItem.key(ada["id"]), consistent_read=True).large_account is True
+    item = UserItem.get(*UserItem.key(ada["id"]), consistent_read=True)
+    assert item.large_pending is True and not item.large_account
     assert _follows_large(cy) == {ada["id"]} and _follows_large(bo) == set()
-    drain(easel_app.handle_uploads)  # the large_account_followers job
+    # Until the walk has finished, posts still fan out: no follower can miss one meanwhile.
+    status, created, _ = call(client, "POST", "/v1/posts", {"title": "during", "content_type": "image/jpeg",
+                                                            "content_length": 10}, token=ada["access_token"])
+    assert status == 201
+    pending_post = created["post"]["id"]
+    during = PostRepository().get(pending_post, consistent=True)
+    during.status = "published"
+    container.upload_processor()._fan_out(during)  # the publish step's fan-out, as the handler runs it
+    bo_entries = {i.sk for i in FeedItem.query(FeedItem.partition(bo["id"]), consistent_read=True)}
+    assert pending_post in bo_entries
+    PostItem(*PostItem.key(pending_post)).delete()
+
+    drain(easel_app.handle_uploads)  # the large_account_followers walk, which then marks ada large
     assert _follows_large(bo) == {ada["id"]}
+    item = UserItem.get(*UserItem.key(ada["id"]), consistent_read=True)
+    assert item.large_account is True
 
     new_posts = publish(client, easel_app, ada, count=2, title="after")
     # No feed entries were written for the new posts...
@@ -75,3 +91,21 @@ def test_the_large_account_job_ignores_malformed_messages(easel_app):
 
     assert container.social().handle_job({"type": "large_account_followers", "user_id": None}) == "skipped:malformed"
     assert container.social().handle_job({"type": "other"}) is None
+
+
+def test_the_followers_walk_resumes_where_its_budget_ran_out(client, easel_app):
+    from chalicelib import container
+
+    ada = signup(client)
+    fans = [signup(client) for _ in range(4)]
+    for f in fans:
+        follow(client, f, ada)
+    social = container.social()
+    # A budget of 0 s: one follower per invocation, the job re-enqueues itself with its position.
+    first = social.handle_job({"type": "large_account_followers", "user_id": ada["id"]}, budget_s=0)
+    assert first == "large_account_followers:continued:1"
+    assert sum(ada["id"] in _follows_large(f) for f in fans) == 1
+    assert not UserItem.get(*UserItem.key(ada["id"]), consistent_read=True).large_account
+    drain(easel_app.handle_uploads)  # the continuation(s), with the normal budget
+    assert all(_follows_large(f) == {ada["id"]} for f in fans)
+    assert UserItem.get(*UserItem.key(ada["id"]), consistent_read=True).large_account is True
