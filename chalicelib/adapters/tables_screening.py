@@ -12,7 +12,7 @@ docs/screening.md ("Data model"). ULIDs everywhere something is listed by time.
 | Moderation item   | MODITEM#<item_id>                   | MODITEM                    | POSTMOD#<post_id> / <item_id>    |
 | Queue entry       | MODQ#<scope>                        | <item_id>                  | — (deleted when decided)         |
 | Open guard        | MODOPEN#<post_id>#<kind>            | OPEN                       | —                                |
-| Reporter          | REPORTERS#<item_id>                 | <user_id>                  | —                                |
+| Reporter          | REPORTERS#<item_id>                 | <user_id>                  | REPORTS_BY#<user_id> / <item_id> |
 | Audit entry       | AUDIT#<post_id>                     | <ulid>                     | AUDITDAY#<yyyy-mm-dd> / <ulid>   |
 | Circuit breaker   | BREAKER#<name>                      | STATE                      | —                                |
 
