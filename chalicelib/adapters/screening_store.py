@@ -326,6 +326,29 @@ class ModerationRepository:
         raise Unavailable("The moderation queue is busy; retry shortly.")
 
     @dynamo_errors
+    def reopen(self, item: ModerationItem, *, by: str) -> bool:
+        """The inverse of `close`, for a decision whose effect could not be applied: decided ->
+        open again (guard and queue entries back), only if `by` decided it and no other item of
+        the kind has been opened for the post meanwhile. False when that is not so."""
+        try:
+            with TransactWrite(connection=_conn()) as tx:
+                tx.update(item, actions=[ModerationItem.status.set("open"), ModerationItem.decision.remove(),
+                                         ModerationItem.note.remove(), ModerationItem.decided_by.remove(),
+                                         ModerationItem.decided_at.remove()],
+                          condition=(ModerationItem.status == "decided") & (ModerationItem.decided_by == by))
+                tx.save(OpenGuardItem(*OpenGuardItem.key(item.post_id, item.kind), item_id=item.item_id),
+                        condition=OpenGuardItem.pk.does_not_exist())
+                for pk, sk in QueueEntryItem.keys(item.kind, item.reason, item.item_id):
+                    tx.save(QueueEntryItem(pk, sk))
+        except TransactWriteError as exc:
+            if _is_conditional_cancel(exc):
+                return False
+            _tx_error(exc)
+            raise
+        item.status, item.decision, item.note, item.decided_by, item.decided_at = "open", None, None, None, None
+        return True
+
+    @dynamo_errors
     def open_item_for(self, post_id: str, kind: str) -> ModerationItem | None:
         guard = _get(OpenGuardItem, OpenGuardItem.key(post_id, kind), consistent=True)
         return _get(ModerationItem, ModerationItem.key(guard.item_id), consistent=True) if guard else None

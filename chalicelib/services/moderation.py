@@ -183,7 +183,17 @@ class ModerationService:
             raise Conflict("This item has already been decided.", code="already_decided")
         record = {"item_id": item.item_id, "kind": item.kind, "decision": decision, "note": note,
                   "by": principal.handle, "at": item.decided_at}
-        outcome = self._apply(item, post, decision, record)
+        try:
+            outcome = self._apply(item, post, decision, record)
+        except Exception:
+            # The item was closed first (so two moderators cannot both act); its effect failed
+            # (throttling, a changed post): open it again so the decision is not lost half-done.
+            try:
+                reopened = self.items.reopen(item, by=principal.user_id)
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                reopened = False
+            logger.warning("moderation decision not applied", item_id=item.item_id, reopened=reopened)
+            raise
         self._notify_author(item, post, decision, outcome, note)  # the decision has taken effect
         if known_ai and decision in ("reject", "remove"):
             self._add_post_to_known_ai(post, principal, note)

@@ -440,3 +440,36 @@ def test_entries_made_before_entry_records_are_backfilled_or_deleted_by_phash(cl
     assert entry["backfilled"] is True and entry["note"] == "old" and entry["added_by"]["id"] == mod["id"]
     assert call(client, "DELETE", f"/v1/moderation/known-ai/{old_a}", token=mod["access_token"])[0] == 200
     assert old_a not in matches("a1b2c3d4e5f60718")
+
+
+def test_a_decision_whose_effect_fails_reopens_the_item(client, run, monkeypatch, mod):
+    """The item is closed first (two moderators cannot both act); if applying the decision then
+    fails, the item is open again and the decision can be retried. Moto cannot throttle, so the
+    failure comes from a post-operations collaborator that raises Unavailable (the store's
+    translation of throttling) — a stand-in at the service boundary, not a patched boto3."""
+    from chalicelib.adapters.screening_store import PostModerationOps
+    from chalicelib.errors import Unavailable
+    from chalicelib.services.moderation import moderation_service
+    from chalicelib.services.tokens import Principal
+
+    class ThrottledOps(PostModerationOps):
+        def reopen_for_publish(self, post, *, approval):  # type: ignore[override]
+            raise Unavailable()
+
+    _, _, _, copy, _ = held_repost(client, run, monkeypatch)
+    item = item_for(client, mod, copy, "held")
+    import copy as copying
+
+    service = copying.copy(moderation_service())  # the shared instance stays as it is
+    service.post_ops = ThrottledOps()
+    principal = Principal(user_id=mod["id"], handle=mod["handle"], session_id="s", roles=frozenset({"moderator"}))
+    with pytest.raises(Unavailable):
+        service.decide(principal, item["id"], {"decision": "approve", "note": "fine"})
+    assert item_for(client, mod, copy, "held") is not None  # back in the queue
+    status, detail, _ = call(client, "GET", f"/v1/moderation/items/{item['id']}", token=mod["access_token"])
+    assert status == 200 and detail["status"] == "open", detail
+    # The retry through the API goes through and publishes.
+    status, body, _ = decide(client, mod, item["id"], "approve")
+    assert status == 200 and body["outcome"] == "publishing", body
+    run()
+    assert get_post(client, copy, mod["access_token"])["status"] == "published"
