@@ -46,6 +46,41 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             proc.wait(timeout=10)
 
 
+def _drop_process_caches() -> None:
+    """Handles to the previous endpoint's resources cached in this process (services, the
+    signing keys, the guard level, secrets) — dropped so the next module sees only its own."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("chalicelib") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if callable(getattr(value, "cache_clear", None)) and not attr.endswith("pool"):
+                value.cache_clear()
+    for name, attr in (("chalicelib.adapters.secrets", "_cache"),):
+        cache = getattr(sys.modules.get(name), attr, None)
+        if isinstance(cache, dict):
+            cache.clear()
+    guard = sys.modules.get("chalicelib.services.guard")
+    if guard is not None:
+        guard._cache.update(level=None, at=0.0)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_endpoint() -> Iterator[None]:
+    """Every test module starts on a reset moto endpoint with the stage bootstrapped again.
+    moto answers a Query on a global secondary index by walking every item of the table
+    (moto/dynamodb/models/table.py, `Table.query`), so one table shared by the whole session
+    made each gsi1 Query slower as the suite went on (quadratic overall: ~24 min, moto at
+    6-8 GB). DynamoDB itself reads only the index partition; nothing in the code relies on
+    this, and no test depends on another module's data."""
+    import requests
+
+    endpoint = str(_MOTO["endpoint"])
+    requests.post(f"{endpoint}/moto-api/reset", timeout=60).raise_for_status()
+    os.environ.update(bootstrap(endpoint, "dev"))
+    _drop_process_caches()
+    yield
+
+
 @pytest.fixture(scope="session")
 def endpoint() -> str:
     return str(_MOTO["endpoint"])
