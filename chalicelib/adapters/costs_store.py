@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import THROTTLING_CODES, error_code
-from chalicelib.adapters.store import _cancel_codes, _conn, dynamo_errors
+from chalicelib.adapters.store import _conn, dynamo_errors, first_condition_failed
 from chalicelib.adapters.tables import BaseItem, utcnow
 from chalicelib.adapters.tables_costs import (
     TOP, BudgetItem, DeferredUploadItem, DonationItem, DonationTotalItem, GuardEventItem, GuardItem,
@@ -247,12 +247,8 @@ class DonationRepository:
                 tx.update(DonationTotalItem(*DonationTotalItem.key()),
                           actions=[DonationTotalItem.usd.add(item.usd or 0), DonationTotalItem.count.add(1)])
         except TransactWriteError as exc:
-            codes = _cancel_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if first_condition_failed(exc):
                 return False
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
         return True
 
     @dynamo_errors

@@ -14,10 +14,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.store import _cancel_codes, _conn, _get, dynamo_errors
+from chalicelib.adapters.store import (
+    _cancel_codes, _conn, _get, delete_if, dynamo_errors, first_condition_failed, update_if,
+)
 from chalicelib.adapters.tables import (
     AttemptItem, BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, PostItem, SessionItem, UserItem,
     iso, utcnow,
@@ -73,12 +75,8 @@ class ErasureRepository:
                           condition=UserItem.pk.exists() & UserItem.deletion_requested_at.does_not_exist())
                 tx.save(record)
         except TransactWriteError as exc:
-            codes = _cancel_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if first_condition_failed(exc):
                 return False
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
         return True
 
     @dynamo_errors
@@ -160,13 +158,7 @@ class ErasureRepository:
             if codes and codes[0] == "ConditionalCheckFailed":
                 return False  # removed already (a concurrent run)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                try:
-                    edge.delete(condition=edge_model.pk.exists())
-                except PynamoDBException as exc2:
-                    if exc2.cause_response_code == "ConditionalCheckFailedException":
-                        return False
-                    raise
-                return True
+                return delete_if(edge, edge_model.pk.exists())
             if exc.cause_response_code in THROTTLING_CODES:
                 raise Unavailable() from exc
             raise
@@ -294,11 +286,7 @@ class ErasureRepository:
             actions = [MembershipItem.other_handle.set(DELETED_HANDLE)]
             if other_row.last_sender_id == user_id:
                 actions.append(MembershipItem.last_preview.remove())
-            try:
-                other_row.update(actions=actions, condition=MembershipItem.pk.exists())
-            except PynamoDBException as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            update_if(other_row, actions, MembershipItem.pk.exists())
         removed += _delete_all([(row.pk, row.sk)])
         return removed
 
@@ -327,16 +315,8 @@ class ErasureRepository:
                 raise
             # Some guard is not ours any more (it cannot be, but never touch someone else's):
             # each step on its own, each still conditioned on this user.
-            steps = ((EmailItem(*EmailItem.key(user.email)), "delete", EmailItem.user_id == user.user_id),
-                     (HandleItem(*HandleItem.key(user.handle)), "tombstone", HandleItem.user_id == user.user_id))
-            for item, op, cond in steps:
-                try:
-                    if op == "delete":
-                        item.delete(condition=cond)
-                    else:
-                        item.update(actions=[HandleItem.released_after.set(released_after)], condition=cond)
-                except PynamoDBException as exc2:
-                    if exc2.cause_response_code != "ConditionalCheckFailedException":
-                        raise
+            delete_if(EmailItem(*EmailItem.key(user.email)), EmailItem.user_id == user.user_id)
+            update_if(HandleItem(*HandleItem.key(user.handle)), [HandleItem.released_after.set(released_after)],
+                      HandleItem.user_id == user.user_id)
             user.delete()
 

@@ -16,7 +16,7 @@ from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.store import _condition_failed, _conn, dynamo_errors
+from chalicelib.adapters.store import _condition_failed, _conn, dynamo_errors, update_if
 from chalicelib.adapters.tables import PostItem, UserItem
 from chalicelib.adapters.tables_erasure import PostLedgerItem
 from chalicelib.adapters.tables_screening import PostImageItem
@@ -88,11 +88,4 @@ class ProfileMediaRepository:
     @dynamo_errors
     def set_status(self, media_id: str, status: str, *, expected: str) -> bool:
         """`expected` -> `status` (applied -> replaced | deleted); False when it was not `expected`."""
-        try:
-            PostItem(*PostItem.key(media_id)).update(actions=[PostItem.status.set(status)],
-                                                      condition=PostItem.status == expected)
-        except PynamoDBException as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(PostItem(*PostItem.key(media_id)), [PostItem.status.set(status)], PostItem.status == expected)

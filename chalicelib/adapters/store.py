@@ -63,6 +63,40 @@ def _condition_failed(exc: TransactWriteError) -> bool:
     raise exc
 
 
+def update_if(item: BaseItem, actions: list, condition: Any) -> bool:
+    """One conditional UpdateItem; False when the condition failed (the caller's no-op)."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except PynamoDBException as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def delete_if(item: BaseItem, condition: Any) -> bool:
+    """One conditional DeleteItem; False when the condition failed."""
+    try:
+        item.delete(condition=condition)
+    except PynamoDBException as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def first_condition_failed(exc: TransactWriteError) -> bool:
+    """For `except TransactWriteError` where only the FIRST item's condition is an expected
+    outcome (already exists, already requested): True then; throttling -> Unavailable; anything
+    else propagates."""
+    codes = _cancel_codes(exc)
+    if codes and codes[0] == "ConditionalCheckFailed":
+        return True
+    if exc.cause_response_code in THROTTLING_CODES:
+        raise Unavailable() from exc
+    raise exc
+
+
 def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) -> Any:
     try:
         return model.get(key[0], key[1], consistent_read=consistent)
@@ -170,45 +204,26 @@ class UserRepository:
     @dynamo_errors
     def set_email_verified(self, user_id: str, email: str) -> bool:
         """False when the account's address has changed since the token was sent."""
-        try:
-            UserItem(*UserItem.key(user_id)).update(actions=[UserItem.email_verified.set(True)],
-                                                    condition=UserItem.email == email)
-        except PynamoDBException as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(UserItem(*UserItem.key(user_id)), [UserItem.email_verified.set(True)],
+                         UserItem.email == email)
 
     @dynamo_errors
     def mark_large_pending(self, user_id: str) -> bool:
         """normal -> large_pending, once: True only for the request that flips it (that one
         enqueues the followers walk). Never creates an item (an erased account stays erased)."""
-        try:
-            UserItem(*UserItem.key(user_id)).update(
-                actions=[UserItem.large_pending.set(True)],
-                condition=UserItem.pk.exists() & UserItem.large_pending.does_not_exist()
-                & ~(UserItem.large_account == True))  # noqa: E712
-        except PynamoDBException as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(UserItem(*UserItem.key(user_id)), [UserItem.large_pending.set(True)],
+                         UserItem.pk.exists() & UserItem.large_pending.does_not_exist()
+                         & ~(UserItem.large_account == True))  # noqa: E712
 
     @dynamo_errors
     def clear_large_pending(self, user_id: str) -> None:
         """The walk could not be enqueued: the next follow over the limit tries again."""
-        UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_pending.remove()],
-                                                condition=UserItem.pk.exists())
+        update_if(UserItem(*UserItem.key(user_id)), [UserItem.large_pending.remove()], UserItem.pk.exists())
 
     @dynamo_errors
     def mark_large(self, user_id: str) -> None:
         """large_pending -> large_account, set by the followers walk when it has finished."""
-        try:
-            UserItem(*UserItem.key(user_id)).update(actions=[UserItem.large_account.set(True)],
-                                                    condition=UserItem.pk.exists())
-        except PynamoDBException as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        update_if(UserItem(*UserItem.key(user_id)), [UserItem.large_account.set(True)], UserItem.pk.exists())
 
 
 class SessionRepository:
@@ -405,11 +420,7 @@ class GraphRepository:
         user = UserItem(*UserItem.key(follower_id))
         action = UserItem.follows_large.add({large_id}) if following else \
             UserItem.follows_large.delete({large_id})
-        try:  # never recreate the item of an account erased meanwhile
-            user.update(actions=[action], condition=UserItem.pk.exists())
-        except PynamoDBException as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        update_if(user, [action], UserItem.pk.exists())  # never recreate an account erased meanwhile
 
     @dynamo_errors
     def iter_follower_ids(self, followee_id: str, page_size: int = 500, after: str | None = None) -> Iterator[str]:
