@@ -36,10 +36,6 @@ APPLIED = "applied"  # a profile image's "published": the status no post listing
 MATURE_REASON = "mature_profile_image"
 
 
-def is_profile_media(post: PostItem) -> bool:
-    return post.purpose in KINDS
-
-
 def profile_image_view(image: dict | None, media_base: str) -> dict | None:
     """The applied image on a profile: the largest variant as `url`, every variant listed."""
     if not image:
