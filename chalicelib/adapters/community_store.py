@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import THROTTLING_CODES
-from chalicelib.adapters.store import _batch_get_raw, _cancel_codes, _conn, _get, dynamo_errors
+from chalicelib.adapters.store import _batch_get_raw, _cancel_codes, _get, dynamo_errors, transaction
 from chalicelib.adapters.tables import FeedItem, FollowItem, PostItem, UserItem, utcnow
 from chalicelib.adapters.tables_community import (
     BlockItem, CollectionItem, CommentItem, LikeItem, MuteItem, NotificationCounterItem,
@@ -87,7 +86,7 @@ class PostEditRepository:
         post also leaves the author's posts_count, in the same transaction."""
         was_published = post.status == "published"
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(post, actions=[PostItem.status.set("deleted"), PostItem.gsi1pk.remove(),
                                          PostItem.gsi1sk.remove(), PostItem.updated_at.set(updated_at)],
                           condition=PostItem.status == post.status)
@@ -124,7 +123,7 @@ class InteractionRepository:
         NotFound when the post is not published."""
         post, update = self._counter(post_id, counter, 1, True)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(edge, condition=model.pk.does_not_exist())
                 tx.update(post, **update)
         except TransactWriteError as exc:
@@ -137,7 +136,7 @@ class InteractionRepository:
     def _remove_counted_edge(self, edge: Any, model: Any, post_id: str, counter: Any) -> bool:
         post, update = self._counter(post_id, counter, -1, False)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(edge, condition=model.pk.exists())
                 tx.update(post, **update)
         except TransactWriteError as exc:
@@ -163,7 +162,7 @@ class InteractionRepository:
                                                                       comment.comment_id)
         post, update = self._counter(comment.post_id, PostItem.comments_count, 1, True)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(comment, condition=CommentItem.pk.does_not_exist())
                 tx.update(post, **update)
         except TransactWriteError as exc:
@@ -178,7 +177,7 @@ class InteractionRepository:
     def delete_comment(self, post_id: str, comment_id: str) -> bool:
         post, update = self._counter(post_id, PostItem.comments_count, -1, False)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(CommentItem(*CommentItem.key(post_id, comment_id)), condition=CommentItem.pk.exists())
                 tx.update(post, **update)
         except TransactWriteError as exc:
@@ -255,7 +254,7 @@ class RelationRepository:
         for _attempt in range(3):
             found = _batch_get_raw([FollowItem.key(a, b) for a, b in pairs])
             try:
-                with TransactWrite(connection=_conn()) as tx:
+                with transaction() as tx:
                     tx.save(edge)
                     # One update per user (a transaction may touch an item only once).
                     deltas: dict[str, dict[str, int]] = {blocker_id: {}, blocked_id: {}}

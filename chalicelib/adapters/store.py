@@ -7,6 +7,9 @@ become domain errors or idempotent no-ops. Services never see botocore or pynamo
 from __future__ import annotations
 
 import functools
+import random
+import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -14,7 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import THROTTLING_CODES, error_code
 from chalicelib.adapters.tables import (
@@ -22,18 +25,23 @@ from chalicelib.adapters.tables import (
     RoleAuditItem, SessionItem, UserItem, iso, utcnow,
 )
 from chalicelib.config import get_settings
-from chalicelib.errors import Conflict, Unavailable
+from chalicelib.errors import Conflict, Contention, Unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def dynamo_errors(func: F) -> F:
+    """The last net of every repository method: contention, throttling and service errors that
+    reach it (after botocore's and `retrying`'s retries) become 503 + Retry-After, never 500."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except PynamoDBException as exc:
-            if exc.cause_response_code in THROTTLING_CODES:
+            outcome = write_outcome(exc)
+            if outcome in (CONFLICT, THROTTLED):
+                raise Contention() from exc
+            if outcome == SERVICE or exc.cause_response_code in THROTTLING_CODES:
                 raise Unavailable() from exc
             raise
     return wrapper  # type: ignore[return-value]
@@ -42,6 +50,97 @@ def dynamo_errors(func: F) -> F:
 def _conn() -> Connection:
     s = get_settings()
     return Connection(region=s.region, host=s.endpoint_url, max_retry_attempts=3)
+
+
+# -- writes under contention: the one place their outcomes are told apart (issue 14) ----------
+# Every DynamoDB transaction (`transaction()`) and conditional write (`update_if`, `delete_if`)
+# goes through `retrying`: a failed condition is the caller's domain answer (re-raised
+# untouched); a transaction conflict or throttling is retried with full-jitter backoff inside
+# RETRY_BUDGET_S, then answered `Contention` (503 + Retry-After); a service or connection
+# error that botocore's own retries did not cure is `Unavailable` (503). Nothing becomes a 500.
+CONDITION_FAILED, CONFLICT, THROTTLED, SERVICE, OTHER = (
+    "condition_failed", "conflict", "throttled", "service", "other")
+RETRY_BUDGET_S = 1.5      # of one request's time; API Gateway allows 29 s, users far less
+RETRY_BASE_S = 0.02       # first backoff ceiling; doubles per attempt up to RETRY_CAP_S
+RETRY_CAP_S = 0.4
+_CANCEL_CONFLICT = frozenset({"TransactionConflict"})
+_CANCEL_THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+_CANCEL_CALLER = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
+_CONFLICT_CODES = frozenset({"TransactionConflictException", "TransactionInProgressException"})
+_THROTTLED_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                              "RequestLimitExceeded", "Throttling"})
+_SERVICE_CODES = frozenset({"InternalServerError", "InternalFailure", "InternalError",
+                            "ServiceUnavailable", "ServiceUnavailableException"})
+
+
+def write_outcome(exc: PynamoDBException) -> str:
+    """Which of the five outcomes a failed write is: CONDITION_FAILED, CONFLICT, THROTTLED,
+    SERVICE (5xx, a connection dropped or timed out) or OTHER (a caller's bug, e.g. validation)."""
+    code = exc.cause_response_code
+    if code == "ConditionalCheckFailedException":
+        return CONDITION_FAILED
+    if code == "TransactionCanceledException":
+        reasons = {c for c in _cancel_codes(exc) if c and c != "None"}  # type: ignore[arg-type]
+        if "ConditionalCheckFailed" in reasons:
+            return CONDITION_FAILED  # the committed state answered; a retry would answer the same
+        if reasons & _CANCEL_CONFLICT:
+            return CONFLICT
+        if reasons & _CANCEL_THROTTLED:
+            return THROTTLED
+        if reasons & _CANCEL_CALLER:
+            return OTHER
+        return SERVICE  # a reason DynamoDB does not document (an endpoint's internal failure)
+    if code in _CONFLICT_CODES:
+        return CONFLICT
+    if code in _THROTTLED_CODES:
+        return THROTTLED
+    if code in _SERVICE_CODES or isinstance(exc.cause, BotoCoreError):
+        return SERVICE
+    return OTHER
+
+
+T = TypeVar("T")
+
+
+def retrying(op: Callable[[], T], *, budget_s: float | None = None) -> T:
+    """Run one DynamoDB write; retry conflicts and throttling with full-jitter exponential
+    backoff while the budget lasts. Re-raises a failed condition (and caller errors) as is."""
+    deadline = time.monotonic() + (RETRY_BUDGET_S if budget_s is None else budget_s)
+    attempt = 0
+    while True:
+        try:
+            return op()
+        except PynamoDBException as exc:
+            outcome = write_outcome(exc)
+            if outcome in (CONFLICT, THROTTLED):
+                delay = random.uniform(0, min(RETRY_CAP_S, RETRY_BASE_S * (2 ** attempt)))
+                if time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                raise Contention() from exc
+            if outcome == SERVICE:
+                raise Unavailable() from exc
+            raise
+
+
+class _RetryingTransactWrite(TransactWrite):
+    """pynamodb's TransactWrite whose commit goes through `retrying`. Each attempt carries a
+    fresh ClientRequestToken: botocore's own retries of one attempt (a timed-out or dropped
+    connection) reuse it, so DynamoDB applies that attempt at most once; a cancelled attempt
+    applied nothing, so the next one is a new request."""
+
+    def _commit(self) -> Any:
+        def attempt() -> Any:
+            self._client_request_token = uuid.uuid4().hex
+            return TransactWrite._commit(self)
+        return retrying(attempt)
+
+
+def transaction() -> TransactWrite:
+    """The one way to write a DynamoDB transaction: `with transaction() as tx: tx.save(...)`.
+    A failed condition still raises TransactWriteError for the caller to read its reasons."""
+    return _RetryingTransactWrite(connection=_conn())
 
 
 def _cancel_codes(exc: TransactWriteError) -> list[str | None]:
@@ -66,7 +165,7 @@ def _condition_failed(exc: TransactWriteError) -> bool:
 def update_if(item: BaseItem, actions: list, condition: Any) -> bool:
     """One conditional UpdateItem; False when the condition failed (the caller's no-op)."""
     try:
-        item.update(actions=actions, condition=condition)
+        retrying(lambda: item.update(actions=actions, condition=condition))
     except PynamoDBException as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -77,7 +176,7 @@ def update_if(item: BaseItem, actions: list, condition: Any) -> bool:
 def delete_if(item: BaseItem, condition: Any) -> bool:
     """One conditional DeleteItem; False when the condition failed."""
     try:
-        item.delete(condition=condition)
+        retrying(lambda: item.delete(condition=condition))
     except PynamoDBException as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -149,7 +248,7 @@ class UserRepository:
         # A tombstone of an erased account's handle is claimable once its grace period is over.
         free_handle = HandleItem.pk.does_not_exist() | (HandleItem.released_after <= int(utcnow().timestamp()))
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(handle_item, condition=free_handle)
                 tx.save(email_item, condition=EmailItem.pk.does_not_exist())
                 tx.save(user, condition=UserItem.pk.does_not_exist())
@@ -313,7 +412,7 @@ class PostRepository:
             gpk, gsk = PostItem.portfolio_key(post.author_id, post.post_id)
             actions += [PostItem.gsi1pk.set(gpk), PostItem.gsi1sk.set(gsk)]
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(post, actions=actions, condition=PostItem.status == "processing")
                 if status == "published":
                     tx.update(UserItem(*UserItem.key(post.author_id)),
@@ -385,7 +484,7 @@ class GraphRepository:
                           followee_id=followee_id, created_at=utcnow().isoformat())
         edge.gsi1pk, edge.gsi1sk = FollowItem.index_key(follower_id, followee_id)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(edge, condition=FollowItem.pk.does_not_exist())
                 tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(1)],
                           condition=UserItem.pk.exists())
@@ -405,7 +504,7 @@ class GraphRepository:
     @dynamo_errors
     def unfollow(self, follower_id: str, followee_id: str) -> bool:
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(FollowItem(*FollowItem.key(follower_id, followee_id)),
                           condition=FollowItem.pk.exists())
                 tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(-1)])
@@ -559,7 +658,7 @@ class RoleRepository:
                               action="grant" if grant else "revoke", actor=actor, reason=reason,
                               at=iso(utcnow()))
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(user, actions=[action], condition=condition)
                 tx.save(audit, condition=RoleAuditItem.pk.does_not_exist())
         except TransactWriteError as exc:
