@@ -82,7 +82,8 @@ def test_outcomes_are_told_apart() -> None:
     assert store.write_outcome(PutError("x", EndpointConnectionError(endpoint_url="http://x"))) == store.SERVICE
 
 
-def test_signup_survives_transaction_conflicts(client: Any, proxy: FaultProxy) -> None:
+def test_signup_survives_transaction_conflicts(client: Any, proxy: FaultProxy, monkeypatch: Any) -> None:
+    monkeypatch.setattr(store, "RETRY_BUDGET_S", 30.0)  # a loaded CI machine: attempts may be slow
     proxy.inject("TransactWriteItems", conflict(), times=2)
     handle = unique_handle()
     status, body, _ = call(client, "POST", "/v1/auth/signup", _signup_body(handle))
@@ -127,11 +128,12 @@ def test_throttled_single_write_is_503(client: Any, proxy: FaultProxy) -> None:
     assert status == 503 and "retry-after" in headers, body
 
 
-def test_conflicting_conditional_write_is_retried(client: Any, proxy: FaultProxy) -> None:
+def test_conflicting_conditional_write_is_retried(client: Any, proxy: FaultProxy, monkeypatch: Any) -> None:
     """A conditional UpdateItem on an item a transaction is changing gets
     TransactionConflictException: `update_if` retries it inside the budget."""
     from chalicelib.adapters.store import UserRepository
 
+    monkeypatch.setattr(store, "RETRY_BUDGET_S", 30.0)
     user = signup(client)
     proxy.clear()
     proxy.inject("UpdateItem", conflict_exception(), times=2)
