@@ -196,6 +196,67 @@ def first_condition_failed(exc: TransactWriteError) -> bool:
     raise exc
 
 
+# -- hot counters: the edge exact on its own, its count outside any transaction (issue 14) ---
+# A viral artist's follows and likes all touch one counter item. Inside a transaction every
+# pair of concurrent follows conflicts (TransactionConflict) and each costs double; as single
+# UpdateItems they never conflict (DynamoDB serialises them on the item, up to 1,000 writes a
+# second on one partition). So the edge is written alone and conditionally (exact and
+# idempotent: only the request that created it counts it), then each counter gets a plain ADD.
+# docs/data-model.md ("Hot counters") has the reasoning and the cost per follow.
+ADDED, EXISTED, GONE = "added", "existed", "gone"
+
+
+def add_counted_edge(edge: BaseItem, condition: Any, counters: list[tuple[BaseItem, Any, Any, Any]]) -> str:
+    """Put `edge` if `condition` holds, then apply each counter's `(item, add, undo, condition)`.
+    EXISTED: the edge was there (nothing counted). GONE: a counted item failed its condition
+    (e.g. the post is no longer published): the edge and the counts applied so far are taken
+    back. A counter that stays throttled is taken back the same way before the 503."""
+    try:
+        retrying(lambda: edge.save(condition=condition))
+    except PynamoDBException as exc:
+        if write_outcome(exc) == CONDITION_FAILED:
+            return EXISTED
+        raise
+    applied: list[tuple[BaseItem, Any]] = []
+    try:
+        for item, add, undo, item_condition in counters:
+            if not update_if(item, [add], item_condition):
+                _take_back(edge, applied)
+                return GONE
+            applied.append((item, undo))
+    except Unavailable:
+        _take_back(edge, applied)
+        raise
+    return ADDED
+
+
+def remove_counted_edge(edge: BaseItem, condition: Any, counters: list[tuple[BaseItem, Any]]) -> bool:
+    """Delete `edge` if `condition` holds, then ADD each counter's decrement (never recreating
+    an item that is gone). False when there was no edge (nothing counted)."""
+    if not delete_if(edge, condition):
+        return False
+    for item, decrement in counters:
+        try:
+            update_if(item, [decrement], item.__class__.pk.exists())
+        except Unavailable:
+            from chalicelib.observability import logger
+
+            logger.error("counter not decremented", pk=item.pk, sk=item.sk)  # docs/data-model.md: drift
+            raise
+    return True
+
+
+def _take_back(edge: BaseItem, applied: list[tuple[BaseItem, Any]]) -> None:
+    try:
+        delete_if(edge, edge.__class__.pk.exists())
+        for item, undo in applied:
+            update_if(item, [undo], item.__class__.pk.exists())
+    except Unavailable:
+        from chalicelib.observability import logger
+
+        logger.error("counted edge not taken back", pk=edge.pk, sk=edge.sk)  # docs/data-model.md: drift
+
+
 def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) -> Any:
     try:
         return model.get(key[0], key[1], consistent_read=consistent)
@@ -479,40 +540,40 @@ def _read_pool() -> Any:
 class GraphRepository:
     @dynamo_errors
     def follow(self, follower_id: str, followee_id: str) -> bool:
-        """Edge + both counters in one transaction. False when already following."""
+        """The edge (conditional Put), then both counters (plain ADDs, no transaction: a hot
+        artist's followers never conflict). False when already following."""
+        created_at = utcnow().isoformat()  # microseconds: also this request's mark on the edge
         edge = FollowItem(*FollowItem.key(follower_id, followee_id), follower_id=follower_id,
-                          followee_id=followee_id, created_at=utcnow().isoformat())
+                          followee_id=followee_id, created_at=created_at)
         edge.gsi1pk, edge.gsi1sk = FollowItem.index_key(follower_id, followee_id)
-        try:
-            with transaction() as tx:
-                tx.save(edge, condition=FollowItem.pk.does_not_exist())
-                tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(1)],
-                          condition=UserItem.pk.exists())
-                tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(1)],
-                          condition=UserItem.pk.exists())
-        except TransactWriteError as exc:
-            codes = _cancel_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                return False
-            if _is_conditional_cancel(exc):
-                raise Conflict("That account no longer exists.", code="user_gone") from None
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
-        return True
+        follower, followee = UserItem(*UserItem.key(follower_id)), UserItem(*UserItem.key(followee_id))
+        # New, or the one this request wrote: botocore's resend of a Put whose answer was lost counts once.
+        new_or_mine = FollowItem.pk.does_not_exist() | (FollowItem.created_at == created_at)
+        outcome = add_counted_edge(edge, new_or_mine, [
+            (follower, UserItem.following_count.add(1), UserItem.following_count.add(-1), UserItem.pk.exists()),
+            (followee, UserItem.followers_count.add(1), UserItem.followers_count.add(-1), UserItem.pk.exists()),
+        ])
+        if outcome == GONE:
+            raise Conflict("That account no longer exists.", code="user_gone")
+        return outcome == ADDED
 
     @dynamo_errors
     def unfollow(self, follower_id: str, followee_id: str) -> bool:
-        try:
-            with transaction() as tx:
-                tx.delete(FollowItem(*FollowItem.key(follower_id, followee_id)),
-                          condition=FollowItem.pk.exists())
-                tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(-1)])
-                tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(-1)])
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                return False
-        return True
+        return remove_counted_edge(FollowItem(*FollowItem.key(follower_id, followee_id)), FollowItem.pk.exists(), [
+            (UserItem(*UserItem.key(follower_id)), UserItem.following_count.add(-1)),
+            (UserItem(*UserItem.key(followee_id)), UserItem.followers_count.add(-1)),
+        ])
+
+    @dynamo_errors
+    def recount_follows(self, user_id: str) -> tuple[int, int]:
+        """Fold both counters back from the edges (the truth): followers by a keys-only count
+        of gsi1 `FOLLOWERS#<id>`, following by a count of the `FOLLOW#<id>` partition; then SET
+        them. O(edges) reads (≈0.02 RRU per edge), so a background job, never a request."""
+        followers = FollowItem.gsi1.count(FollowItem.index_key("", user_id)[0])
+        following = FollowItem.count(FollowItem.key(user_id, "")[0])
+        update_if(UserItem(*UserItem.key(user_id)), [UserItem.followers_count.set(followers),
+                                                     UserItem.following_count.set(following)], UserItem.pk.exists())
+        return followers, following
 
     @dynamo_errors
     def set_follows_large(self, follower_id: str, large_id: str, following: bool) -> None:

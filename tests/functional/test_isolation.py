@@ -66,3 +66,20 @@ def test_a_cancelled_transaction_never_erases_other_writes(endpoint: str) -> Non
         for i in range(0, 8, 2):
             assert "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": f"TEST#W#{tag}#{i}"}, "sk": {"S": "x"}},
                                           ConsistentRead=True)
+
+
+def test_a_hot_artist_followed_by_many_at_once_counts_exactly(client: Any) -> None:
+    """Hot counters (docs/data-model.md): 30 follows of one artist at once, each once more
+    as a duplicate: no conflicts, no errors, the counter equals the edges."""
+    from chalicelib import container
+    from chalicelib.adapters.store import GraphRepository, UserRepository
+
+    artist = signup(client)
+    fans = [signup(client) for _ in range(30)]
+    graph = GraphRepository()
+    attempts = [fan["id"] for fan in fans] * 2
+    results = _together(len(attempts), lambda i: graph.follow(attempts[i], artist["id"]))
+    assert sum(1 for r in results if r) == 30
+    assert UserRepository().get(artist["id"], consistent=True).followers_count == 30
+    assert container.social().handle_job({"type": "recount_follows", "user_id": artist["id"]}) \
+        == "recount_follows:30:0"
