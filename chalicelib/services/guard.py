@@ -194,9 +194,11 @@ class GuardService:
                                             reason="initial")
         item.pinned = pin
         self.repo.save(item)
-        return self.evaluate(trigger=f"pin by {principal.handle}")
+        # A founder's pin or unpin is a decision: it takes effect at this evaluation, so an unpin
+        # goes straight to the level the forecast asks for, without the step-down cool-down.
+        return self.evaluate(trigger=f"{'pin' if pin else 'unpin'} by {principal.handle}", founder_decision=True)
 
-    def evaluate(self, *, trigger: str = "schedule", fold: bool = False) -> dict:
+    def evaluate(self, *, trigger: str = "schedule", fold: bool = False, founder_decision: bool = False) -> dict:
         now = self.clock()
         if fold:
             self.costs.fold_pending()
@@ -210,7 +212,7 @@ class GuardService:
         item = self.repo.get() or GuardItem(*GuardItem.key(), level="normal", since=iso(now), reason="initial")
         if item.pinned:
             target, reason = item.pinned, f"pinned by a founder; {reason}"
-        elif RANK[target] < RANK[item.level]:
+        elif RANK[target] < RANK[item.level] and not founder_decision:
             cooldown = timedelta(seconds=int(os.environ.get("GUARD_STEPDOWN_COOLDOWN_S", "3600")))
             budget_changed = budget["updated_at"] is not None and budget["updated_at"] > item.since
             if now - _parse(item.since) < cooldown and not budget_changed:
