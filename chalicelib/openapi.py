@@ -66,8 +66,18 @@ SCHEMAS: dict[str, dict] = {
     "Signup": obj({"user": ref("UserRef"), "tokens": ref("Tokens")}),
     "TokenPair": obj({"tokens": ref("Tokens")}),
     "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR}),
-    "Image": obj({"width": INT, "height": INT, "url": nullable(STR), "content_type": nullable(STR),
-                  "variants": {"type": "array", "items": ref("Variant")}}),
+    "Image": {**obj({
+        "width": {**INT, "description": "Width of the largest variant: the work's full display size."},
+        "height": {**INT, "description": "Height of the largest variant (width/height is the aspect ratio)."},
+        "url": {**nullable(STR), "description": "The variant a page shows: the widest one at most 1280 px "
+                "wide. Its size is url_width x url_height, not width x height."},
+        "url_width": {**nullable(INT), "description": "Width of the image at `url`."},
+        "url_height": {**nullable(INT), "description": "Height of the image at `url`."},
+        "content_type": nullable(STR),
+        "variants": {"type": "array", "items": ref("Variant"),
+                     "description": "Every derivative, each with its own size and url (for srcset)."}}),
+        "description": "One image of a post. `width`/`height` describe the largest variant; `url` is the "
+                       "display variant, sized by `url_width`/`url_height`."},
     "Post": obj({"id": STR, "author": ref("UserRef"), "title": STR, "description": nullable(STR), "tags": STRS,
                  "status": {"enum": POST_STATUSES},
                  "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR,

@@ -47,8 +47,12 @@ def image_view(image: dict, media_base: str) -> dict:
                  "content_type": d["content_type"]} for d in image.get("variants", [])]
     fitting = [x for x in variants if x["width"] <= PREFERRED_WIDTH] or variants
     main = max(fitting, key=lambda x: x["width"]) if fitting else None
+    # width/height: the largest variant (the work's full size and aspect ratio); url is the
+    # variant a page shows (<= PREFERRED_WIDTH), sized by url_width/url_height (OpenAPI "Image").
     return {"width": image["width"], "height": image["height"],
             "url": main["url"] if main else None,
+            "url_width": main["width"] if main else None,
+            "url_height": main["height"] if main else None,
             "content_type": main["content_type"] if main else None,
             "variants": variants}
 

@@ -93,6 +93,10 @@ def test_publish_flow_feed_portfolio_and_clean_derivatives(client, run_worker):
     assert image["url"].startswith("http://127.0.0.1:8000/media/p/")
     widths = sorted(v["width"] for v in image["variants"])
     assert widths == [320, 640, 1280, 1600]  # never upscaled past the original's 1600 px
+    # width/height: the largest variant; url: the 1280 one, sized by url_width/url_height.
+    assert (image["width"], image["url_width"]) == (1600, 1280)
+    shown = next(v for v in image["variants"] if v["url"] == image["url"])
+    assert (shown["width"], shown["height"]) == (image["url_width"], image["url_height"])
 
     # The derivatives in the media bucket: no EXIF/GPS, the do-not-train XMP mark present.
     for variant in image["variants"]:
