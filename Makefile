@@ -79,3 +79,10 @@ costs: $(STAMP)
 # The cost model benchmark (own platform on free ports; docs/costs.md). BENCH_ARGS=--small for a quick run.
 bench-costs: $(STAMP)
 	$(PY) bench/bench_costs.py $(BENCH_ARGS)
+
+# Load benchmark (issue 14): N virtual users for T minutes + a hot-artist scenario, on its own
+# platform; prints per-route latencies and checks the invariants (docs/evidence.md).
+# The full run: make bench-load (100 users x 5 min, 1,000 fans). Smaller: LOAD_ARGS="--users 30 --minutes 1 --hot-fans 200"
+.PHONY: bench-load
+bench-load: $(STAMP)
+	$(PY) bench/bench_load.py $(LOAD_ARGS)

@@ -59,8 +59,19 @@ def _bits_to_int(bits: np.ndarray) -> int:
     return value
 
 
+def _upright(image: Image.Image) -> Image.Image:
+    """Orientation applied as the derivatives show it. Broken EXIF is common in real photos
+    (Pillow raises SyntaxError or struct.error reading it): it costs the rotation, as in the
+    image pipeline, never the upload. (Uncaught, it failed the message on every delivery and
+    left `invalid-exif.jpg` and `truncated_exif_dpi.jpg` processing until the DLQ; issue 14.)"""
+    try:
+        return ImageOps.exif_transpose(image) or image
+    except Exception:  # noqa: BLE001 - any EXIF parser failure means "no usable orientation"
+        return image
+
+
 def _grey(image: Image.Image) -> Image.Image:
-    image = ImageOps.exif_transpose(image) or image
+    image = _upright(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # Transparent areas hash as white, as they are shown on the site.
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))

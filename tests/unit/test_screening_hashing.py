@@ -77,3 +77,15 @@ def test_transparent_areas_hash_as_white():
     rgba = artwork(seed=2).convert("RGBA")
     rgba.putalpha(255)
     assert h.distance(h.hash_image(rgba).phash, h.hash_image(artwork(seed=2)).phash) == 0
+
+
+@pytest.mark.parametrize("name", ["invalid-exif.jpg", "truncated_exif_dpi.jpg", "broken_exif_dpi.jpg",
+                                  "hopper_bad_exif.jpg", "exif_gps_typeerror.jpg"])
+def test_broken_exif_costs_the_rotation_never_the_hash(name: str) -> None:
+    """Issue 14: Pillow raises reading these files' EXIF (SyntaxError 'not a TIFF file',
+    struct.error); hashing applied the orientation unguarded, so the upload handler failed on
+    every delivery and the post stayed `processing` until the message reached the DLQ."""
+    from tests.unit.test_images import corpus_bytes
+
+    hashes = h.hash_bytes(corpus_bytes(name))
+    assert hashes.phash == h.hash_bytes(corpus_bytes(name)).phash  # deterministic, no exception
