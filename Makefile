@@ -86,3 +86,9 @@ bench-costs: $(STAMP)
 .PHONY: bench-load
 bench-load: $(STAMP)
 	$(PY) bench/bench_load.py $(LOAD_ARGS)
+
+# Hostile input, deep pass (issue 14): schemathesis with >= 1,000 generated cases against the
+# running platform (make test runs the same file with 6 examples per operation).
+.PHONY: fuzz
+fuzz: $(STAMP)
+	SCHEMATHESIS_MAX_EXAMPLES=25 SCHEMATHESIS_MIN_CASES=1000 $(PY) -m pytest tests/e2e/test_schemathesis.py -p no:xdist -q -s $(PYTEST_ARGS)

@@ -273,6 +273,27 @@ def settle(base: str, posts: dict[str, VirtualUser], timeout: float) -> dict[str
     return status
 
 
+def endpoint_latency(ddb: Any, table: str, n: int = 50) -> dict[str, float]:
+    """Where the time goes: one DynamoDB call straight to the embedded endpoint (idle, after
+    the run), to set against the API's per-route latencies."""
+    out: dict[str, float] = {}
+    for op in ("GetItem", "PutItem", "Query"):
+        samples = []
+        for i in range(n):
+            key = {"pk": {"S": "BENCH#latency"}, "sk": {"S": str(i)}}
+            started = time.perf_counter()
+            if op == "GetItem":
+                ddb.get_item(TableName=table, Key=key)
+            elif op == "PutItem":
+                ddb.put_item(TableName=table, Item=key)
+            else:
+                ddb.query(TableName=table, KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "BENCH#latency"}}, Limit=20)
+            samples.append(time.perf_counter() - started)
+        out[f"{op}_p50"] = round(pct(samples, .5) * 1000, 1)
+    return out
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -322,6 +343,7 @@ def main() -> int:
         ddb = boto3.client("dynamodb", endpoint_url=platform.endpoint, region_name="us-east-1",
                            aws_access_key_id="testing", aws_secret_access_key="testing")
         inv = check(scan_all(ddb, platform.env["TABLE_NAME"]), post_ids=set(created))
+        result["endpoint_ms"] = endpoint_latency(ddb, platform.env["TABLE_NAME"])
         five = sum(n for (_, s), n in stats.status.items() if s >= 500)
         result["invariants"] = {
             "5xx": five, "401_on_valid_sessions": stats.unauthorized_valid,
@@ -359,6 +381,8 @@ def print_report(r: dict) -> None:
         print("hot artist:", json.dumps(r["hot_artist"]))
     if "uploads" in r:
         print("uploads:", r["uploads"])
+    if "endpoint_ms" in r:
+        print("embedded endpoint alone (ms):", r["endpoint_ms"])
     if "invariants" in r:
         print("invariants:", json.dumps(r["invariants"], default=str))
     for e in r.get("errors_sample", []):
