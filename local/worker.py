@@ -89,6 +89,25 @@ class Worker:
                 time.sleep(1)
 
 
+def redrive(dlq_url: str, queue_url: str, *, limit: int = 1000) -> int:
+    """Move messages from the dead-letter queue back to the queue (what the SQS console's
+    "Start DLQ redrive" does in a stage): each is sent again, then deleted from the DLQ.
+    Returns how many moved. The handler is idempotent per object, so a redrive is safe."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"), region_name=region)
+    moved = 0
+    while moved < limit:
+        messages = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                       VisibilityTimeout=30).get("Messages", [])
+        if not messages:
+            break
+        for m in messages:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=m["Body"])
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=m["ReceiptHandle"])
+            moved += 1
+    return moved
+
+
 def scheduled_event(rule: str) -> dict[str, Any]:
     """What EventBridge delivers to a scheduled Lambda."""
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",

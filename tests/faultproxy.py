@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -87,6 +88,26 @@ def latency(seconds: float) -> Fault:
 
 def dropped(when: str = "before") -> Fault:
     return Fault(drop=when)
+
+
+def point_process_at(url: str) -> None:
+    """Send this process's DynamoDB (and other AWS) calls to `url`: the settings, the models'
+    Meta and their cached connections, the cached boto3 clients."""
+    from pynamodb.models import Model
+
+    from chalicelib import config
+    from chalicelib.adapters import aws, tables
+
+    os.environ["AWS_ENDPOINT_URL"] = url
+    config.get_settings.cache_clear()
+    aws.client.cache_clear()
+    tables._Meta.host = url
+    stack: list[type] = [Model]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if "_connection" in vars(cls) or cls is not Model:
+            cls._connection = None  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -5,46 +5,26 @@ the store's budget, then answered 503 + Retry-After; a failed condition stays a 
 nothing is half-written or doubled."""
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Iterator
 
 import pytest
 from pynamodb.exceptions import PutError, TransactWriteError
-from pynamodb.models import Model
 
 from chalicelib.adapters import store
 from tests.faultproxy import (
-    FaultProxy, conflict, conflict_exception, dropped, server_error, throttled, tx_throttled,
+    FaultProxy, conflict, conflict_exception, dropped, point_process_at, server_error, throttled, tx_throttled,
 )
 from tests.helpers import PASSWORD, call, signup, unique_handle
 from tests.social_helpers import seed_published_post
 
 
-def _point_at(url: str) -> None:
-    """Send this process's DynamoDB (and other AWS) calls to `url`: the settings, the models'
-    Meta and their cached connections, the cached boto3 clients."""
-    from chalicelib import config
-    from chalicelib.adapters import aws, tables
-
-    os.environ["AWS_ENDPOINT_URL"] = url
-    config.get_settings.cache_clear()
-    aws.client.cache_clear()
-    tables._Meta.host = url
-    stack: list[type] = [Model]
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        if "_connection" in vars(cls) or cls is not Model:
-            cls._connection = None  # type: ignore[attr-defined]
-
-
 @pytest.fixture(scope="module")
 def proxy(endpoint: str, easel_app: Any) -> Iterator[FaultProxy]:
     p = FaultProxy(endpoint).start()
-    _point_at(p.url)
+    point_process_at(p.url)
     yield p
-    _point_at(endpoint)
+    point_process_at(endpoint)
     p.stop()
 
 
