@@ -390,7 +390,9 @@ class SessionRepository:
     @dynamo_errors
     def create(self, session: SessionItem) -> None:
         session.gsi1pk, session.gsi1sk = SessionItem.index_key(session.user_id, session.session_id)
-        session.save(condition=SessionItem.pk.does_not_exist())
+        # New, or this very write resent by botocore after its answer was lost (seen under load:
+        # the resend met its own item and the sign-up answered 500): the secret hash is ours.
+        session.save(condition=SessionItem.pk.does_not_exist() | (SessionItem.secret_hash == session.secret_hash))
 
     @dynamo_errors
     def get(self, session_id: str) -> SessionItem | None:
@@ -442,7 +444,8 @@ class SessionRepository:
 class PostRepository:
     @dynamo_errors
     def create(self, post: PostItem) -> None:
-        post.save(condition=PostItem.pk.does_not_exist())
+        # New, or this write's own resend (same fresh id and creation time): see SessionRepository.
+        post.save(condition=PostItem.pk.does_not_exist() | (PostItem.created_at == post.created_at))
 
     @dynamo_errors
     def get(self, post_id: str, consistent: bool = False) -> PostItem | None:
@@ -675,7 +678,9 @@ class AttemptRepository:
 class MailTokenRepository:
     @dynamo_errors
     def create(self, item: MailTokenItem) -> None:
-        item.save(condition=MailTokenItem.pk.does_not_exist())
+        # New, or this write's own resend (see SessionRepository.create).
+        item.save(condition=MailTokenItem.pk.does_not_exist()
+                  | ((MailTokenItem.user_id == item.user_id) & (MailTokenItem.created_at == item.created_at)))
 
     @dynamo_errors
     def get(self, token_hash: str) -> MailTokenItem | None:

@@ -160,3 +160,13 @@ def test_a_lost_counter_answer_is_folded_back_from_the_edges(client: Any, proxy:
     container.social().handle_job({"type": "recount_follows", "user_id": artist["id"]})
     assert users.get(fan["id"], consistent=True).following_count == 1
     assert users.get(artist["id"], consistent=True).followers_count == 1
+
+
+def test_a_session_write_whose_answer_is_lost_still_signs_up(client: Any, proxy: FaultProxy) -> None:
+    """Found by make bench-load: a sign-up's conditional Put (its mail token, its session)
+    reached the endpoint, its answer did not, botocore resent it and the resend failed its own
+    `attribute_not_exists`: a 500 at sign-up. The conditions now admit the write's own item."""
+    proxy.inject("PutItem", dropped("after"), times=2)  # the mail token's Put, then the session's
+    status, body, _ = call(client, "POST", "/v1/auth/signup", _signup_body(unique_handle()))
+    assert status == 201, body
+    assert proxy.seen["PutItem"] >= 2  # the resend happened
