@@ -14,7 +14,7 @@ from chalice.app import Request
 
 from chalicelib import container, metering
 from chalicelib.errors import AppError, Unauthorized, ValidationError
-from chalicelib.observability import logger
+from chalicelib.observability import logger, trace_if_sampled
 from chalicelib.services.tokens import Principal
 
 JSON = "application/json"
@@ -123,6 +123,7 @@ def install_middleware(app: Chalice) -> None:
 
     @app.middleware("http")
     def edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        trace_if_sampled()
         meter_token = _meter_start(event)
         request_id = event.headers.get("x-request-id") or uuid.uuid4().hex
         logger.set_correlation_id(request_id)

@@ -15,6 +15,7 @@ from chalicelib.metering.meter import (  # noqa: F401 - the public API
     MEDIA_VIEWS, Invocation, current, finish, install, record, record_media, record_vendor_call, set_user,
     start,
 )
+from chalicelib.observability import trace_if_sampled
 
 DEFAULT_API_MEMORY_MB = 512
 
@@ -61,6 +62,7 @@ def metered_event(feature: str, *, default_memory_mb: int = 2048) -> Callable:
     def decorator(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
         @functools.wraps(func)
         def wrapper(event: Any) -> Any:
+            trace_if_sampled()
             if not enabled():
                 return func(event)
             context = getattr(event, "context", None)
