@@ -14,7 +14,6 @@ budget guard on, measured with the guard actually in `survival`.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -68,11 +67,10 @@ class Scale:
     fans: int
     posts_per_artist: int
     reads_per_fan: int
-    image_size: tuple[int, int]
 
 
-SMALL = Scale("small", artists=2, fans=4, posts_per_artist=1, reads_per_fan=2, image_size=(1600, 1200))
-FULL = Scale("full", artists=12, fans=48, posts_per_artist=2, reads_per_fan=6, image_size=(2400, 1800))
+SMALL = Scale("small", artists=2, fans=4, posts_per_artist=1, reads_per_fan=2)
+FULL = Scale("full", artists=12, fans=48, posts_per_artist=2, reads_per_fan=6)
 
 
 # -- driving the platform ------------------------------------------------------------------
@@ -100,37 +98,63 @@ class Api:
         return {"handle": handle, "id": body["user"]["id"], **body["tokens"]}
 
 
-def art_image(size: tuple[int, int], seed: int) -> bytes:
-    """A painting-like JPEG: gradients, strokes and grain (compresses like artwork, not noise)."""
-    from PIL import Image, ImageDraw, ImageFilter
-
-    rnd = random.Random(seed)
-    w, h = size
-    img = Image.new("RGB", (w, h), tuple(rnd.randrange(256) for _ in range(3)))
-    draw = ImageDraw.Draw(img)
-    for _ in range(160):
-        x, y = rnd.randrange(w), rnd.randrange(h)
-        r = rnd.randrange(20, max(21, w // 6))
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rnd.randrange(256) for _ in range(3)))
-    for _ in range(400):
-        x, y = rnd.randrange(w), rnd.randrange(h)
-        draw.line((x, y, x + rnd.randrange(-200, 200), y + rnd.randrange(-200, 200)),
-                  fill=tuple(rnd.randrange(256) for _ in range(3)), width=rnd.randrange(2, 12))
-    img = img.filter(ImageFilter.GaussianBlur(1.2))
-    grain = Image.effect_noise((w, h), 18).convert("RGB")
-    img = Image.blend(img, grain, 0.08)
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=90)
-    return out.getvalue()
+# Real images (issue 15): Debian's wallpaper packages, photographs and digital art up to
+# 5640x3172 in JPEG, PNG and WebP. Synthetic "painting-like" JPEGs compress unlike real work
+# (their 640 px WebP averaged 42.7 KB; real images ~27 KB), and derivative bytes drive the
+# CDN bill, so the projection uses what the upload handler made of these.
+REAL_IMAGE_PACKAGES = ("gnome-backgrounds", "mate-backgrounds")
+REAL_IMAGE_DIRS = (Path("/usr/share/backgrounds/gnome"), Path("/usr/share/backgrounds/mate"))
+REAL_IMAGE_MIN_WIDTH = 1280  # skips the packages' 256 px VNC tiles
+CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
-def upload(api: Api, user: dict, data: bytes, title: str) -> tuple[int, str | None]:
-    status, created = api.call("POST", "/v1/posts", {"title": title, "content_type": "image/jpeg",
+def ensure_real_images() -> None:
+    """Install the wallpaper packages when missing (the benchmark's setup; needs root + apt)."""
+    if all(d.is_dir() for d in REAL_IMAGE_DIRS):
+        return
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("bench_costs needs the real images of Debian's " + " and ".join(REAL_IMAGE_PACKAGES)
+                         + ": run `sudo apt-get install -y " + " ".join(REAL_IMAGE_PACKAGES) + "`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *REAL_IMAGE_PACKAGES]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=True)
+        subprocess.run(install, env=env, capture_output=True, check=True)
+
+
+def real_images(count: int, *, smallest: bool = False) -> list[tuple[str, str, bytes]]:
+    """`count` distinct real images as (name, content type, bytes): every raster file of the
+    packages at least REAL_IMAGE_MIN_WIDTH wide, in a fixed shuffled order (or the smallest
+    files first, for the quick run). Raises if the packages hold fewer than `count`."""
+    from PIL import Image
+
+    ensure_real_images()
+    files = []
+    for d in REAL_IMAGE_DIRS:
+        for f in sorted(d.rglob("*")):
+            if f.suffix.lower() in CONTENT_TYPES and f.is_file() and not f.is_symlink():
+                with Image.open(f) as im:
+                    if im.width >= REAL_IMAGE_MIN_WIDTH:
+                        files.append(f)
+    if smallest:
+        files.sort(key=lambda f: f.stat().st_size)
+    else:
+        random.Random(15).shuffle(files)
+    if len(files) < count:
+        raise SystemExit(f"only {len(files)} real images found in {', '.join(map(str, REAL_IMAGE_DIRS))}; {count} needed")
+    return [(f.name, CONTENT_TYPES[f.suffix.lower()], f.read_bytes()) for f in files[:count]]
+
+
+def upload(api: Api, user: dict, data: bytes, title: str, content_type: str = "image/jpeg") -> tuple[int, str | None]:
+    status, created = api.call("POST", "/v1/posts", {"title": title, "content_type": content_type,
                                                      "content_length": len(data)}, token=user["access_token"])
     if status != 201:
         return status, None
     up = created["upload"]
-    resp = requests.post(up["url"], data=up["fields"], files={"file": ("art.jpg", data)}, timeout=60)
+    resp = requests.post(up["url"], data=up["fields"], files={"file": ("art", data, content_type)}, timeout=120)
     assert resp.status_code in (200, 204), resp.text
     return status, created["post"]["id"]
 
@@ -146,6 +170,49 @@ def wait_status(api: Api, user: dict, post_ids: list[str], done: set[str], timeo
             return states
         time.sleep(0.5)
     raise TimeoutError(f"posts not processed in time: {states}")
+
+
+def _pct(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))])
+
+
+def derivative_sizes(post_ids: list[str]) -> dict[str, Any]:
+    """What the handler stored for these posts: per width and format (n, mean, p10, p50, p90
+    bytes), and the bytes a client fetches for a thumbnail (<= 640 px) and a large view
+    (<= 1280 px), the variant it would pick (the smallest of the formats offered at that width)."""
+    from chalicelib.adapters.tables import PostItem
+    from chalicelib.metering.meter import _variant_bytes
+
+    from chalicelib.config import get_settings
+
+    targets = sorted(get_settings().derivative_widths)
+
+    def width_class(width: int) -> str:
+        # Sources narrower than the largest target get a variant at their own width.
+        return f"w{next((t for t in targets if width <= t), targets[-1])}"
+
+    by: dict[str, list[int]] = {}
+    stored: list[int] = []
+    thumbs: list[int] = []
+    larges: list[int] = []
+    for pid in post_ids:
+        post = PostItem.get(*PostItem.key(pid))
+        for image in post.images or []:
+            variants = image["variants"]
+            stored.append(sum(int(v["bytes"]) for v in variants))
+            for v in variants:
+                fmt = str(v.get("content_type", "image/webp")).split("/")[-1]
+                by.setdefault(f"{width_class(int(v['width']))} {fmt}", []).append(int(v["bytes"]))
+            thumbs.append(_variant_bytes(variants, 640))
+            larges.append(_variant_bytes(variants, 1280))
+    if not thumbs:
+        raise RuntimeError("no processed images to measure")
+    dist = {k: {"n": len(b), "mean": sum(b) / len(b), "p10": _pct(b, 0.1), "p50": _pct(b, 0.5), "p90": _pct(b, 0.9)}
+            for k, b in sorted(by.items(), key=lambda kv: (int(kv[0][1:].split()[0]), kv[0]))}
+    return {"thumb_bytes": sum(thumbs) / len(thumbs), "large_bytes": sum(larges) / len(larges),
+            "derivatives_bytes_per_image": sum(stored) / len(stored), "images": len(thumbs),
+            "by_width": {k: d["mean"] for k, d in dist.items()}, "distribution": dist}
 
 
 # -- reading the meter -------------------------------------------------------------------------
@@ -274,12 +341,14 @@ def run(scale: Scale, *, log_dir: Path | None = None) -> dict[str, Any]:
 
 
 def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
-    from chalicelib.adapters.tables import PostItem, UserItem
+    from chalicelib.adapters.tables import UserItem
 
     api = Api(platform.api_url)
     rnd = random.Random(7)
     tag = f"{int(time.time()) % 100000}"
     phases: dict[str, dict[str, dict[str, float]]] = {}
+    images = real_images(scale.artists * (scale.posts_per_artist + 1), smallest=scale.name == "small")
+    image_iter = iter(images)
     snap = usage_by_feature()
 
     # 1. population: sign-ups, follows (each fan follows up to 10 artists)
@@ -301,7 +370,8 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     post_ids: list[tuple[dict, str]] = []
     for i, artist in enumerate(artists):
         for j in range(scale.posts_per_artist):
-            status, pid = upload(api, artist, art_image(scale.image_size, seed=i * 100 + j), f"Study {i}.{j}")
+            name, ctype, data = next(image_iter)
+            status, pid = upload(api, artist, data, f"{name} ({i}.{j})", ctype)
             assert status == 201 and pid
             post_ids.append((artist, pid))
     for artist, pid in post_ids:
@@ -335,7 +405,8 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     guard_level = state["level"]
     surge_posts = []
     for i, artist in enumerate(artists):
-        status, pid = upload(api, artist, art_image(scale.image_size, seed=9000 + i), f"Surge {i}")
+        name, ctype, data = next(image_iter)
+        status, pid = upload(api, artist, data, f"Surge {name}", ctype)
         if pid:
             surge_posts.append((artist, pid))
     for artist, pid in surge_posts:
@@ -353,25 +424,8 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     phases["surge_resumed"], snap = diff(now, snap), now
     _, report = api.call("GET", "/v1/admin/costs?group_by=service", token=boss_token)
 
-    # measured derivative sizes
-    sizes: dict[int, list[int]] = {}
-    stored: list[int] = []
-    for _, pid in post_ids:
-        post = PostItem.get(*PostItem.key(pid))
-        for image in post.images or []:
-            stored.append(sum(v["bytes"] for v in image["variants"]))
-            for v in image["variants"]:
-                sizes.setdefault(v["width"], []).append(v["bytes"])
-    from chalicelib.metering.meter import _variant_bytes
-
-    thumbs, larges = [], []
-    for _, pid in post_ids:
-        for image in PostItem.get(*PostItem.key(pid)).images or []:
-            thumbs.append(_variant_bytes(image["variants"], 640))
-            larges.append(_variant_bytes(image["variants"], 1280))
-    media = {"thumb_bytes": sum(thumbs) / len(thumbs), "large_bytes": sum(larges) / len(larges),
-             "derivatives_bytes_per_image": sum(stored) / len(stored),
-             "by_width": {w: sum(b) / len(b) for w, b in sorted(sizes.items())}}
+    # measured derivative sizes: every real image the handler processed (normal + surge)
+    media = derivative_sizes([pid for _, pid in post_ids + surge_posts])
 
     totals: dict[str, dict[str, float]] = {}
     for name in ("population", "uploads", "reads"):
@@ -425,8 +479,12 @@ def render(r: dict[str, Any]) -> str:
         out.append(f"  {f:<34}{u.get('gbms', 0):>13.1f}{u.get('rru', 0):>8.2f}{u.get('wru', 0):>7.2f}"
                    f"{u.get('mw', 0):>9.2f}{u.get('s3p', 0):>8.2f}{u.get('lb', 0):>7.0f}")
     m = r["media"]
-    out += ["", "Measured derivative sizes (bytes, mean): " + ", ".join(f"{w}px {b:,.0f}" for w, b in m["by_width"].items()),
-            f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B",
+    out += ["", f"Measured derivative sizes ({m['images']} real images through the upload handler; bytes):",
+            f"  {'variant':<16}{'n':>4}{'mean':>10}{'p10':>10}{'p50':>10}{'p90':>10}"]
+    out += [f"  {k:<16}{d['n']:>4}{d['mean']:>10,.0f}{d['p10']:>10,.0f}{d['p50']:>10,.0f}{d['p90']:>10,.0f}"
+            for k, d in m["distribution"].items()]
+    out += [f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B; "
+            f"stored per image {m['derivatives_bytes_per_image']:,.0f} B",
             "", "Projected monthly bill (ACTIVITY_MODEL.md; USD):"]
     services = list(next(iter(r["projections"].values()))["services"])
     out.append(f"  {'service':<18}" + "".join(f"{int(k):>14,}" for k in r["projections"]))
@@ -458,17 +516,69 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+BASELINES = ROOT / "bench" / "baselines"
+
+
+def baseline_of(r: dict[str, Any], label: str) -> dict[str, Any]:
+    """What a later run is compared with: the projection per service and the measured inputs."""
+    return {"label": label, "scale": r["scale"], "measured": time.strftime("%Y-%m-%d"),
+            "projections": {m: {"services": p["services"], "total_usd": p["total_usd"], "per_mau_usd": p["per_mau_usd"]}
+                            for m, p in r["projections"].items()},
+            "media": {k: r["media"][k] for k in ("thumb_bytes", "large_bytes", "derivatives_bytes_per_image")},
+            "per_invocation": {f: {k: round(v, 3) for k, v in u.items()} for f, u in r["per_invocation"].items()
+                               if f in ("GET /v1/feed", "GET /v1/users/{handle}/posts", "GET /v1/posts/{post_id}",
+                                        "handle_uploads_per_image")}}
+
+
+def render_comparison(r: dict[str, Any], base: dict[str, Any]) -> str:
+    """The baseline's projection beside this run's, per service, at each MAU point."""
+    points = list(r["projections"])
+    out = ["", f"Before (baseline: {base['label']}, measured {base['measured']}) and after (this run), USD per month:",
+           f"  {'service':<18}" + "".join(f"{int(m):>24,}" for m in points),
+           f"  {'':<18}" + "".join(f"{'before':>12}{'after':>12}" for _ in points)]
+    services = list(dict.fromkeys([*base["projections"][points[0]]["services"], *r["projections"][points[0]]["services"]]))
+    for sname in services:
+        out.append(f"  {sname:<18}" + "".join(
+            f"{base['projections'][m]['services'].get(sname, 0.0):>12,.2f}{r['projections'][m]['services'].get(sname, 0.0):>12,.2f}"
+            for m in points))
+    out.append(f"  {'TOTAL':<18}" + "".join(
+        f"{base['projections'][m]['total_usd']:>12,.2f}{r['projections'][m]['total_usd']:>12,.2f}" for m in points))
+    out.append(f"  {'per MAU':<18}" + "".join(
+        f"{base['projections'][m]['per_mau_usd']:>12,.5f}{r['projections'][m]['per_mau_usd']:>12,.5f}" for m in points))
+    feed_b = base["per_invocation"].get("GET /v1/feed", {})
+    feed_a = r["per_invocation"].get("GET /v1/feed", {})
+    out.append(f"  feed page RRU {feed_b.get('rru', 0):.2f} -> {feed_a.get('rru', 0):.2f}; meter WRU per API call "
+               f"{feed_b.get('mw', 0):.2f} -> {feed_a.get('mw', 0):.2f}; thumbnail "
+               f"{base['media']['thumb_bytes']:,.0f} -> {r['media']['thumb_bytes']:,.0f} B; large view "
+               f"{base['media']['large_bytes']:,.0f} -> {r['media']['large_bytes']:,.0f} B")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="compare with this baseline (default: bench/baselines/costs_<scale>.json)")
+    parser.add_argument("--save-baseline", metavar="LABEL", default=None,
+                        help="write this run as bench/baselines/costs_<scale>.json, labelled LABEL")
     args = parser.parse_args()
+    scale = SMALL if args.small else FULL
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(SMALL if args.small else FULL, log_dir=Path(tmp))
+        result = run(scale, log_dir=Path(tmp))
+    path = BASELINES / f"costs_{scale.name}.json"
+    if args.save_baseline:
+        BASELINES.mkdir(exist_ok=True)
+        path.write_text(json.dumps(baseline_of(result, args.save_baseline), indent=1) + "\n")
+    base_path = args.baseline or path
+    base = json.loads(base_path.read_text()) if base_path.is_file() and not args.save_baseline else None
     if args.json:
-        print(json.dumps({k: v for k, v in result.items() if k != "phases"}, indent=2, default=str))
+        out = {k: v for k, v in result.items() if k != "phases"}
+        out["baseline"] = base
+        print(json.dumps(out, indent=2, default=str))
     else:
-        print(render(result))
+        print(render(result) + (render_comparison(result, base) if base else ""))
+        print(f"\nreproduce: make bench-costs{' BENCH_ARGS=--small' if args.small else ''}")
 
 
 if __name__ == "__main__":
