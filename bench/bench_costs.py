@@ -30,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from infra.stages import METER_FLUSH_EVERY, METER_FLUSH_MAX_AGE_S  # noqa: E402
+from local.devserver import LOCAL_METER_FLUSH  # noqa: E402
 from local.moto_server import free_port  # noqa: E402
 from local.platform import Platform  # noqa: E402
 
@@ -216,10 +218,22 @@ def derivative_sizes(post_ids: list[str]) -> dict[str, Any]:
 
 
 # -- reading the meter -------------------------------------------------------------------------
+_API_URL = ""
+
+
+def settle() -> None:
+    """Write the meter's buffered usage: the API process on request (a local-only route), the
+    worker by itself when its queue is idle (it polls every second)."""
+    if _API_URL:
+        requests.post(_API_URL + LOCAL_METER_FLUSH, timeout=30)
+        time.sleep(2.5)
+
+
 def usage_by_feature() -> dict[str, dict[str, float]]:
     from chalicelib.adapters.costs_store import UsageRepository
     from chalicelib.adapters.tables import utcnow
 
+    settle()
     now = utcnow()
     out: dict[str, dict[str, float]] = {}
     for back in range(3):
@@ -328,7 +342,9 @@ def run(scale: Scale, *, log_dir: Path | None = None) -> dict[str, Any]:
     token = "bench-donations"
     platform = Platform(api_port=free_port(), moto_port=free_port(), log_dir=log_dir, extra_env={
         "GUARD_INTERVAL_S": "86400", "UPLOAD_LIMITS_NORMAL": "1000,10000", "UPLOAD_LIMITS_SURVIVAL": "1000,10000",
-        "GUARD_CACHE_S": "0", "DONATIONS_WEBHOOK_TOKEN": token, "METER_SHARDS": "4"})
+        "GUARD_CACHE_S": "0", "DONATIONS_WEBHOOK_TOKEN": token, "METER_SHARDS": "4",
+        # The meter batches as deployed (infra/stages.py); each phase ends with a flush.
+        "METER_FLUSH_EVERY": str(METER_FLUSH_EVERY), "METER_FLUSH_MAX_AGE_S": str(METER_FLUSH_MAX_AGE_S)})
     platform.start()
     try:
         os.environ.update({k: platform.env[k] for k in (
@@ -343,6 +359,8 @@ def run(scale: Scale, *, log_dir: Path | None = None) -> dict[str, Any]:
 def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     from chalicelib.adapters.tables import UserItem
 
+    global _API_URL
+    _API_URL = platform.api_url
     api = Api(platform.api_url)
     rnd = random.Random(7)
     tag = f"{int(time.time()) % 100000}"

@@ -158,7 +158,7 @@ def _meter_start(event: Request) -> Any:
 
 def _meter_finish(token: Any, response: Response) -> None:
     if token is not None:
-        metering.finish(token, memory_mb=metering.api_memory_mb(), api_request=True, sink=metering.ddb_sink,
+        metering.finish(token, memory_mb=metering.api_memory_mb(), api_request=True, sink=metering.sink,
                         status=response.status_code)
 
 

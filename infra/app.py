@@ -96,7 +96,9 @@ def chalice_stage_config(st: S.StageSettings) -> dict:
         # log groups are created in _functions (chalice 1.34's own API log group is broken)
         "xray": False,  # sampled at API Gateway instead (see _tracing)
         "autogen_policy": True,
-        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false"},
+        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false",
+                                  "METER_FLUSH_EVERY": str(S.METER_FLUSH_EVERY),
+                                  "METER_FLUSH_MAX_AGE_S": str(S.METER_FLUSH_MAX_AGE_S)},
         "lambda_functions": {
             "handle_uploads": {
                 "lambda_memory_size": st.uploads.memory_mb,
