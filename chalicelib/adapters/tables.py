@@ -230,6 +230,11 @@ class FeedItem(BaseItem):
     post_id = UnicodeAttribute(null=True)
     reposted_by = UnicodeAttribute(null=True)
     reposted_by_handle = UnicodeAttribute(null=True)
+    # Entries written by the publication fan-out carry the viewer's state (v=2): `lk` is the
+    # viewer's like, kept by the like/unlike path; other entries (backfill, reposts, written
+    # before v2) have the viewer's edges read instead (docs/feeds.md, "Read units").
+    fmt = NumberAttribute(null=True, attr_name="v")
+    liked = BooleanAttribute(null=True, attr_name="lk")
 
     @staticmethod
     def key(user_id: str, post_id: str) -> tuple[str, str]:

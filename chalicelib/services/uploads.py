@@ -477,7 +477,7 @@ class UploadProcessor:
             return
         started = time.monotonic()
         written = self.feeds.add_to_feeds(self.graph.iter_follower_ids(post.author_id), post.post_id,
-                                          post.author_id, self.settings.feed_ttl_days)
+                                          post.author_id, self.settings.feed_ttl_days, publication=True)
         self.posts.mark_fanout_done(post)
         metrics.add_metric(name="FanoutWrites", unit=MetricUnit.Count, value=written)
         logger.info("fan-out done", post_id=post.post_id, followers=written,
