@@ -60,6 +60,12 @@ THUMBS_PER_DAU_DAY, LARGE_PER_DAU_DAY = 120, 6
 COLD_START_EVERY = 1000        # invocations per cold start (one Secrets Manager read each)
 CUSTOM_METRICS = 20            # distinct custom metrics published
 SQS_REQUESTS_PER_IMAGE = 3     # S3 -> SQS send, receive, delete
+# Who uploads, for the vendor risk policy (chalicelib/screening/vendor_policy.py); assumptions,
+# not measurements: ACTIVITY_MODEL.md gives no account-age mix for a normal month. Shares of
+# uploads by: accounts younger than the policy's new-account window, older artists' first
+# posts, accounts with an earlier AI finding, uploads marked protected (Glaze/Nightshade).
+UPLOAD_MIX = {"new_account": 0.08, "first_posts": 0.05, "ai_finding": 0.02, "protected": 0.01}
+UPLOAD_MIX_SURGE = {**UPLOAD_MIX, "new_account": 0.30}  # the surge: 30% of MAU are new accounts
 
 
 @dataclass
@@ -257,6 +263,36 @@ def diff(after: dict, before: dict) -> dict[str, dict[str, float]]:
 
 def per_invocation(totals: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     return {f: {k: v / c["n"] for k, v in c.items()} for f, c in totals.items() if c.get("n")}
+
+
+def vendor_share(mix: dict[str, float], n: int = 50_000) -> tuple[float, dict[str, float]]:
+    """The share of uploads the deployed policy sends to the vendor, by running `select` over
+    n synthetic uploads drawn from `mix` (and the policy's own sampling of post ids)."""
+    from chalicelib.screening.settings import get_screening_settings
+    from chalicelib.screening.vendor_policy import AuthorFacts, VendorPolicy, select
+
+    s = get_screening_settings()
+    policy = VendorPolicy(mode=s.vendor_policy, new_account_days=s.vendor_new_account_days,
+                          first_posts=s.vendor_first_posts, sample_rate=s.vendor_sample_rate)
+    rnd = random.Random(15)
+    why: dict[str, int] = {}
+    sent = 0
+    for i in range(n):
+        r = rnd.random()
+        kind = "established"
+        for name in ("new_account", "first_posts", "ai_finding", "protected"):
+            if r < mix[name]:
+                kind = name
+                break
+            r -= mix[name]
+        facts = AuthorFacts(account_age_days=policy.new_account_days / 2 if kind == "new_account" else 365,
+                            published_posts=0 if kind == "first_posts" else 50,
+                            ai_findings=1 if kind == "ai_finding" else 0)
+        chosen, reason = select(policy, facts, f"01BENCH{i:010d}", protected=kind == "protected")
+        if chosen:
+            sent += 1
+            why[reason] = why.get(reason, 0) + 1
+    return sent / n, {k: v / n for k, v in why.items()}
 
 
 # -- projection --------------------------------------------------------------------------------
@@ -460,11 +496,14 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     deferred_per_image = {k: v / max(1, len(surge_posts)) for k, v in surge_handler.items()}
     resp_bytes = {f: sum(b) / len(b) for f, b in api.response_bytes.items()}
 
-    projections = {str(m): project(per_inv, media, resp_bytes, m) for m in MAU_POINTS}
+    share, share_why = vendor_share(UPLOAD_MIX)
+    surge_share, _ = vendor_share(UPLOAD_MIX_SURGE)
+    projections = {str(m): project(per_inv, media, resp_bytes, m, vendor_share=share) for m in MAU_POINTS}
     surge = {}
     for m in MAU_POINTS:
-        base_week = project(per_inv, media, resp_bytes, m, days=7)
-        off = project(per_inv, media, resp_bytes, m, days=7, traffic=10, new_accounts=0.3 * 3 * m)
+        base_week = project(per_inv, media, resp_bytes, m, days=7, vendor_share=share)
+        off = project(per_inv, media, resp_bytes, m, days=7, traffic=10, new_accounts=0.3 * 3 * m,
+                      vendor_share=surge_share)
         # Guard on (survival for the week): uploads are accepted and queued (the handler only
         # records them: measured), screening runs after the surge at normal cost; vendor
         # checks off; public reads cached 20x longer (assumed: 30% of public reads anonymous,
@@ -473,7 +512,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
                      handler=deferred_per_image, vendor_share=0.0, anonymous_cdn_hits=0.3 * 0.4)
         # The queued uploads are screened after the surge, at normal cost (shifted, not saved).
         deferred_cost = off["images"] * (total_usd({k: v for k, v in per_image.items() if k not in ("n", "usd")},
-                                                   price()) + price()["vendor_screening_image"])
+                                                   price()) + price()["vendor_screening_image"] * surge_share)
         surge[str(m)] = {"baseline_week_usd": base_week["total_usd"], "guard_off_usd": off["total_usd"],
                          "guard_on_usd": on["total_usd"], "deferred_screening_usd": deferred_cost,
                          "off_services": off["services"], "on_services": on["services"]}
@@ -481,6 +520,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
             "population": {"artists": scale.artists, "fans": scale.fans, "images": images_published},
             "per_invocation": per_inv, "media": media, "response_bytes": resp_bytes,
             "projections": projections, "surge": surge, "phases": phases,
+            "vendor_policy": {"share": share, "why": share_why, "surge_share": surge_share, "mix": UPLOAD_MIX},
             "guard": {"level_during_surge": guard_level, "level_after": after["level"], "feed_ok": feed_ok,
                       "public_cache_control_in_survival": cache_control,
                       "surge_posts_queued": len(surge_posts), "resumed": after.get("resumed_uploads")},
@@ -515,6 +555,10 @@ def render(r: dict[str, Any]) -> str:
     out.append(f"  {'meter share':<18}" + "".join(f"{p['meter_share']:>14.2%}" for p in r["projections"].values()))
     out.append(f"  {'Cognito would add':<18}" + "".join(
         f"{p['cognito_lite_usd']:>7,.0f}-{p['cognito_essentials_usd']:<6,.0f}" for p in r["projections"].values()))
+    vp = r["vendor_policy"]
+    out.append(f"  vendor checks: {vp['share']:.1%} of uploads under the risk policy ("
+               + ", ".join(f"{k} {v:.1%}" for k, v in sorted(vp["why"].items(), key=lambda kv: -kv[1]))
+               + f"; surge {vp['surge_share']:.1%}); assumed upload mix {vp['mix']}")
     out += ["", "Surge week x10 (MAU triples, 30% new accounts), USD for the week:",
             f"  {'MAU (before)':<22}{'normal week':>14}{'guard off':>14}{'guard on':>14}{'deferred':>12}"]
     for mau, s in r["surge"].items():

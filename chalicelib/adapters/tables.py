@@ -81,6 +81,9 @@ class UserItem(BaseItem):
     large_pending = BooleanAttribute(null=True)
     # Ids of the large accounts this user follows (bounded), merged into the feed at read time.
     follows_large = UnicodeSetAttribute(null=True)
+    # Posts of this user screening found AI in (rejected or held for an AI reason): every later
+    # inconclusive upload goes to the vendor (chalicelib/screening/vendor_policy.py).
+    ai_findings = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     # Community profile and settings (PATCH /v1/me); pinned_post_ids is the artist's own
     # portfolio order, shown before the newest-first listing (bounded, see services/profiles.py).
