@@ -68,11 +68,15 @@ class EaselRequestHandler(ChaliceRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         # Local only (never in the deployed API): write the meter's buffered usage now, so the
         # cost benchmark can read exact per-phase figures while the API batches its writes as
-        # deployed (METER_FLUSH_EVERY; chalicelib/metering).
+        # deployed (METER_FLUSH_EVERY; chalicelib/metering). Each environment has its own
+        # buffer: bench/bench_costs.py `settle` flushes every one.
         if self.path == LOCAL_METER_FLUSH:
             from chalicelib import metering
 
             metering.flush()
+            # Held briefly, so that N concurrent flush requests reach N different environments
+            # (only an idle environment accepts a connection); the answer names this one.
+            time.sleep(0.5)
             self._send_http_response(204, {}, b"")
             return
         self._generic_handle()

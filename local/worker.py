@@ -122,6 +122,9 @@ class ScheduleRunner:
             except Exception as exc:  # noqa: BLE001 - like Lambda: one failed run, the next one retries
                 print(f"worker: scheduled {name} raised {exc!r}", file=sys.stderr, flush=True)
         self.runs += 1
+        from chalicelib import metering
+
+        metering.flush()  # idle until the next run: write the meter's batch (see poll_once)
 
     def run(self, stopping: threading.Event) -> None:
         while not stopping.is_set():
