@@ -79,3 +79,8 @@ costs: $(STAMP)
 # The cost model benchmark (own platform on free ports; docs/costs.md). BENCH_ARGS=--small for a quick run.
 bench-costs: $(STAMP)
 	$(PY) bench/bench_costs.py $(BENCH_ARGS)
+
+# API cold start: app.py's import time against a bare Chalice app, as a ratio (target <= 1.3).
+.PHONY: bench-cold-start
+bench-cold-start: $(STAMP)
+	$(PY) bench/bench_cold_start.py $(BENCH_ARGS)

@@ -300,3 +300,25 @@ def test_workflows_pass_zizmor_offline() -> None:
     proc = subprocess.run([zizmor, "--offline", "--no-progress", *map(str, WORKFLOWS)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@stages
+def test_api_cdn_reaches_the_function_url_with_the_origin_secret(templates: dict, stage: str) -> None:
+    """Issue 15: the API's door is a function URL behind CloudFront (no API Gateway request
+    charge); CloudFront adds the secret header the handler requires (chalicelib/function_url.py)."""
+    t = templates[stage]
+    url = one(t, "AWS::Lambda::Url")["Properties"]
+    assert url["AuthType"] == "NONE" and url["TargetFunctionArn"] == {"Fn::GetAtt": ["APIHandler", "Arn"]}
+    perms = [p["Properties"] for p in of_type(t, "AWS::Lambda::Permission").values()
+             if p["Properties"].get("FunctionName") == {"Ref": "APIHandler"}]
+    assert {(p["Action"], p.get("FunctionUrlAuthType"), p.get("InvokedViaFunctionUrl")) for p in perms} >= {
+        ("lambda:InvokeFunctionUrl", "NONE", None), ("lambda:InvokeFunction", None, True)}
+    env = props(t, "APIHandler")["Environment"]["Variables"]["ORIGIN_VERIFY_SECRET"]
+    dist = [d["Properties"]["DistributionConfig"] for d in of_type(t, "AWS::CloudFront::Distribution").values()
+            if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")]
+    assert len(dist) == 1
+    (origin,) = dist[0]["Origins"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
+    assert headers["x-origin-verify"] == env and "resolve:secretsmanager" in json.dumps(env)
+    assert "execute-api" not in json.dumps(origin)
