@@ -51,6 +51,10 @@ def main() -> None:
     parser.add_argument("--stage", default="dev")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if os.environ.get("EASEL_AWS_CALL_LOG"):  # the e2e tests' IAM audit (local/iam_audit.py)
+        from local import iam_audit
+
+        iam_audit.install()
     server = make_server(args.host, args.port, args.stage)
     print(f"api: serving on http://{args.host}:{args.port}", flush=True)
     server.serve_forever()
