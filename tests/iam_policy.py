@@ -1,5 +1,5 @@
 """The dev stage's synthesized template for the IAM audit (local/iam_audit.py), cached on disk
-by a hash of everything the synth reads (infra/, app.py, chalicelib/, .chalice/config.json):
+by a hash of what shapes it (infra/, app.py, chalicelib/routes/, .chalice/config.json):
 the first module that makes AWS calls pays one offline synth (~10 s), later runs none until
 one of those files changes."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ CACHE = ROOT / "infra" / "out" / ".iam-audit"
 def _inputs_hash() -> str:
     h = hashlib.sha256()
     files = [ROOT / "app.py", ROOT / ".chalice" / "config.json"]
-    for folder in ("infra", "chalicelib"):
+    for folder in ("infra", "chalicelib/routes"):  # what decides the template (routes declare functions)
         files += sorted(p for p in (ROOT / folder).rglob("*")
                         if p.is_file() and "out" not in p.relative_to(ROOT).parts
                         and "__pycache__" not in p.parts)
