@@ -134,7 +134,13 @@ SIGNING_KEYS_SECRET = SecretSpec(
     description="Ed25519 token signing keys (current and previous) and the cursor MAC key",
 )
 
+VENDOR_KEY_SECRET = SecretSpec(
+    logical_id="ScreeningVendorSecret",
+    name_template="easel/{stage}/screening-vendor",
+    description='AI-detection vendor key, {"api_key": "..."}: read by the upload handler only',
+)
+
 TABLES = (APP_TABLE,)
 QUEUES = (UPLOAD_DLQ, UPLOAD_QUEUE)
 BUCKETS = (UPLOADS_BUCKET, MEDIA_BUCKET)
-SECRETS = (SIGNING_KEYS_SECRET,)
+SECRETS = (SIGNING_KEYS_SECRET, VENDOR_KEY_SECRET)

@@ -15,6 +15,7 @@ stays `processing`; it is never published unchecked and never dropped.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ class UploadProcessor:
             s = self.screening
             breaker = CircuitBreaker(TableBreakerStore(), "hive", threshold=s.breaker_failures,
                                      cooldown_s=s.breaker_cooldown_s)
-            self._vendor = HiveClient(api_url=s.hive_api_url, api_key=s.hive_api_key or "", breaker=breaker,
+            self._vendor = HiveClient(api_url=s.hive_api_url, api_key=s.vendor_key() or "", breaker=breaker,
                                       timeout_s=s.hive_timeout_s, max_attempts=s.hive_max_attempts,
                                       cost_per_call_usd=s.hive_cost_usd)
         return self._vendor
@@ -198,9 +199,11 @@ class UploadProcessor:
         detectors: dict[str, str] = {"pipeline": PIPELINE_VERSION}
         record_signals: dict[str, Any] = {}
         cost = 0.0
+        pinned: str | None = None  # sha256 of the bytes screened (set once they are read)
 
         def done(verdict: policy.Verdict, hashes: dict | None = None) -> ImageResult:
             record = {"index": int(image.index), "decision": verdict.decision, "reasons": verdict.reasons,
+                      "sha256": pinned,
                       "labels": verdict.labels, "details": verdict.details, "signals": record_signals,
                       "checks": checks, "thresholds": s.thresholds(), "detectors": detectors,
                       "cost_usd": round(cost, 6), "decided_at": iso(utcnow())}
@@ -218,6 +221,10 @@ class UploadProcessor:
             checks.append({"step": "read", "result": "missing"})
             return refuse("upload_missing", "The uploaded object could not be found.")
         checks.append({"step": "size", "result": "ok", "bytes": len(data)})
+        # The bytes screened here are the only bytes that may be published: a later read of
+        # the original (another invocation, a moderator's approval) must hash the same, or the
+        # presigned form was used again to swap the object after it passed.
+        pinned = hashlib.sha256(data).hexdigest()
 
         # 1. Provenance on the ORIGINAL bytes, before anything re-encodes them. Decisive when present.
         prov = scan_provenance(data)
@@ -476,6 +483,11 @@ class UploadProcessor:
             derived = self._derived.pop((post.post_id, index), None)
             if derived is None:  # screened in another invocation (multi-image, or approved later)
                 data = self._read_original(post, index)
+                pinned = (image.record or {}).get("sha256")
+                if pinned and hashlib.sha256(data).hexdigest() != pinned:
+                    logger.warning("original changed after screening", post_id=post.post_id, index=index)
+                    raise ImageRejected("changed_after_screening",
+                                        "The file was replaced after it was screened; upload it again as a new post.")
                 derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post),
                                            limits=self.limits)
             variants = []
