@@ -93,6 +93,15 @@ def social():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=1)
+def credentials():  # type: ignore[no-untyped-def]
+    """Content Credentials (C2PA) signer for published derivatives (chalicelib/images/credentials.py)."""
+    from chalicelib.images.credentials import ContentCredentials
+
+    s = get_settings()
+    return ContentCredentials(lambda: get_json_secret(s.c2pa_signer_secret), public_base_url=s.public_base_url)
+
+
+@lru_cache(maxsize=1)
 def upload_processor():  # type: ignore[no-untyped-def]
     # Pillow, c2pa and the screening code load only in the upload handler, never in the API path.
     from chalicelib.services.uploads import UploadProcessor

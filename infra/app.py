@@ -126,6 +126,12 @@ class EaselStack(cdk.Stack):
         self.queues = self._queues(removal)
         self.buckets = {spec.logical_id: self._bucket(spec, removal) for spec in R.BUCKETS}
         self.secret = self._secret(R.SIGNING_KEYS_SECRET, removal, layer_dirs)
+        # Content Credentials key + chain (issue 18): created empty, filled by hand (docs/portability.md).
+        self.c2pa_secret = secretsmanager.Secret(
+            self, R.C2PA_SIGNER_SECRET.logical_id, secret_name=R.C2PA_SIGNER_SECRET.name(stage),
+            description=R.C2PA_SIGNER_SECRET.description,
+            secret_string_value=cdk.SecretValue.unsafe_plain_text('{"uninitialised": true}'), removal_policy=removal)
+        self.c2pa_secret.node.default_child.override_logical_id(R.C2PA_SIGNER_SECRET.logical_id)
         self.alerts = self._alerts_topic()
         self.mail_identity, self.mail_config_set = self._mail()
 
@@ -422,7 +428,7 @@ class EaselStack(cdk.Stack):
                                          "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
                                 resources=[queue.queue_arn]),
             iam.PolicyStatement(actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                                resources=[self.secret.secret_arn]),
+                                resources=[self.secret.secret_arn, self.c2pa_secret.secret_arn]),
             iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[
                 f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:identity/{self.st.mail_from_domain}",
                 f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:configuration-set/"

@@ -134,6 +134,12 @@ SIGNING_KEYS_SECRET = SecretSpec(
     description="Ed25519 token signing keys (current and previous) and the cursor MAC key",
 )
 
+C2PA_SIGNER_SECRET = SecretSpec(
+    logical_id="C2paSignerSecret",
+    name_template="easel/{stage}/c2pa-signer",
+    description="C2PA signing key and certificate chain for Content Credentials on published images",
+)
+
 TABLES = (APP_TABLE,)
 QUEUES = (UPLOAD_DLQ, UPLOAD_QUEUE)
 BUCKETS = (UPLOADS_BUCKET, MEDIA_BUCKET)

@@ -82,7 +82,7 @@ class UploadProcessor:
                  screening: ScreeningSettings | None = None, images: ImageRepository | None = None,
                  hash_index: HashIndex | None = None, known_ai: KnownAiIndex | None = None,
                  moderation: ModerationRepository | None = None, post_ops: PostModerationOps | None = None,
-                 queue: UploadQueue | None = None, vendor: Any = None) -> None:
+                 queue: UploadQueue | None = None, vendor: Any = None, credentials: Any = None) -> None:
         import os
 
         self.posts = posts
@@ -100,6 +100,7 @@ class UploadProcessor:
         self.queue = queue or UploadQueue(os.environ.get("UPLOAD_QUEUE_URL"),
                                           os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{settings.stage}-uploads"))
         self._vendor = vendor
+        self._credentials = credentials
         self.limits = ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels,
                                   max_frames=settings.max_image_frames,
                                   max_total_pixels=settings.max_total_pixels)
@@ -452,12 +453,27 @@ class UploadProcessor:
             variants = []
             for d in derived:
                 mkey = media_key(post.post_id, index, d.width)
-                self.storage.put_media(mkey, d.data, d.content_type)
+                data = self._sign(d.data, d.content_type, post, mkey)
+                self.storage.put_media(mkey, data, d.content_type)
                 variants.append({"width": d.width, "height": d.height, "key": mkey, "content_type": d.content_type,
-                                 "bytes": len(d.data)})
+                                 "bytes": len(data)})
             largest = max(derived, key=lambda d: d.width)
             out.append({"index": index, "width": largest.width, "height": largest.height, "variants": variants})
         return out
+
+    def _sign(self, data: bytes, content_type: str, post: PostItem, key: str) -> bytes:
+        """Content Credentials (images/credentials.py): the manifest is embedded, the pixels
+        untouched. A signing failure raises: the delivery is retried, never published unsigned."""
+        if self._credentials is None:
+            from chalicelib import container
+
+            self._credentials = container.credentials()
+        started = time.monotonic()
+        signed = self._credentials.sign(data, content_type, title=key.rsplit("/", 1)[-1],
+                                        author_handle=post.author_handle)
+        metrics.add_metric(name="C2paSignMs", unit=MetricUnit.Milliseconds,
+                           value=round((time.monotonic() - started) * 1000, 2))
+        return signed
 
     def _read_original(self, post: PostItem, index: int) -> bytes:
         key = upload_key(post.author_id, post.post_id, index)
