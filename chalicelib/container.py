@@ -210,3 +210,24 @@ def erasure():  # type: ignore[no-untyped-def]
     s = get_settings()
     return ErasureService(ErasureRepository(), accounts(), EventQueue(s.upload_queue_name),
                           MediaCleaner(s.uploads_bucket, s.media_bucket), CdnInvalidator(s.cdn_distribution_id), s)
+
+
+# -- portability (issue 18): imports and archives (chalicelib/services/{imports,archives}.py) -----
+@lru_cache(maxsize=1)
+def imports():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.portability_store import ArchiveObjects, PortabilityRepository, TaskQueue
+    from chalicelib.services.imports import ImportService
+
+    s = get_settings()
+    return ImportService(PortabilityRepository(), ArchiveObjects(s.uploads_bucket), TaskQueue(s.upload_queue_name),
+                         s, lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def archives():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.portability_store import ArchiveObjects, PortabilityRepository, TaskQueue
+    from chalicelib.services.archives import ArchiveService
+
+    s = get_settings()
+    return ArchiveService(PortabilityRepository(), ArchiveObjects(s.uploads_bucket), TaskQueue(s.upload_queue_name),
+                          s, mail=mail)

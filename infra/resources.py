@@ -124,6 +124,8 @@ UPLOADS_BUCKET = BucketSpec(
         {"id": "expire-rejected-originals", "prefix": REJECTED_PREFIX,
          "expiration_days": APPEAL_WINDOW_DAYS},
         {"id": "abort-incomplete-multipart", "prefix": "", "abort_incomplete_multipart_days": 1},
+        # Downloadable archives (docs/portability.md): the link lives 7 days, the object 8.
+        {"id": "expire-exported-archives", "prefix": "exports/", "expiration_days": 8},
     ),
 )
 MEDIA_BUCKET = BucketSpec(logical_id="MediaBucket", name_template="easel-{stage}-media")

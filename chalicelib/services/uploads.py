@@ -152,6 +152,8 @@ class UploadProcessor:
             logger.warning("upload for an image the post does not declare", key=key, post_id=post_id)
             return Outcome(key, "skipped:no_image", post_id)
         if not self.posts.claim_for_processing(post):
+            if post.import_ref and post.status in ("published", "held_for_review", "rejected"):
+                self._report_import(post, post.status, (post.screening or {}).get("reasons", []))
             return Outcome(key, "skipped:already_decided", post_id)
 
         if image.status != "screened" and self.images.claim(image):
@@ -383,8 +385,12 @@ class UploadProcessor:
             return Outcome(key, "skipped:decided_concurrently", post.post_id)
         if published_images is not None:
             post.images = published_images
-        if not approval:  # a moderator's approval is notified by the moderation service
+        if not approval and not (post.import_ref and status == "published"):
+            # (a moderator's approval is notified by the moderation service; an imported work
+            # that passes is reported on the import's page, not by a notification each)
             self._notify_screening(post, status, screening["reasons"])
+        if post.import_ref:
+            self._report_import(post, status, screening["reasons"])
         metrics.add_metric(name=f"Upload_{status}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="UploadToDecisionSeconds", unit=MetricUnit.Seconds,
                            value=_seconds_since(post.created_at))
@@ -425,6 +431,13 @@ class UploadProcessor:
         applied = lifecycle.apply(post)
         self.posts.mark_fanout_done(post)
         logger.info("profile image decided", post_id=post.post_id, purpose=post.purpose, applied=applied)
+
+    def _report_import(self, post: PostItem, status: str, reasons: list[str]) -> None:
+        """An imported post's outcome goes back to its import (services/imports.py); counted
+        once however often it is reported."""
+        from chalicelib import container
+
+        container.imports().record_outcome(post, "rejected" if status == "removed" else status, list(reasons))
 
     def _notify_screening(self, post: PostItem, status: str, reasons: list[str]) -> None:
         """Once per decision: only the worker whose conditional `decide` won gets here."""
@@ -485,6 +498,10 @@ class UploadProcessor:
     def _fan_out(self, post: PostItem) -> None:
         # Accounts above FANOUT_LIMIT followers are merged into feeds at read time instead
         # (docs/feeds.md): their posts cost no per-follower writes.
+        if post.import_ref:  # an imported work: the import reaches followers once, when it is done
+            self.posts.mark_fanout_done(post)
+            metrics.add_metric(name="FanoutSkippedImported", unit=MetricUnit.Count, value=1)
+            return
         author = self.users.get(post.author_id)
         if author is not None and author.large_account:
             self.posts.mark_fanout_done(post)
