@@ -29,7 +29,7 @@ from chalicelib.domain import validation as v
 
 SOURCES = ("instagram", "easel")
 MAX_IMAGES_PER_POST = 10
-POSTS_FILE = re.compile(r"^(?P<root>(?:[^/]+/)?)(?:your_instagram_activity/(?:content|media)|content)/posts_(?P<n>\d+)\.json$")
+POSTS_FILE = re.compile(r"^(?P<root>(?:[^/]+/)??)(?:your_instagram_activity/(?:content|media)|content)/posts_(?P<n>\d+)\.json$")
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv", ".3gp")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".heic", ".heif")
 HASHTAG = re.compile(r"#(\w[\w-]*)", re.UNICODE)
