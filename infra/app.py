@@ -140,6 +140,12 @@ class EaselStack(cdk.Stack):
         self.secret = self._secret(R.SIGNING_KEYS_SECRET, removal, layer_dirs)
         self.vendor_secret = self._vendor_secret(removal)
         self.donations_param = f"/easel/{stage}/donations-webhook-token"  # SSM SecureString (docs/deploy.md)
+        # Content Credentials key + chain (issue 18): created empty, filled by hand (docs/portability.md).
+        self.c2pa_secret = secretsmanager.Secret(
+            self, R.C2PA_SIGNER_SECRET.logical_id, secret_name=R.C2PA_SIGNER_SECRET.name(stage),
+            description=R.C2PA_SIGNER_SECRET.description,
+            secret_string_value=cdk.SecretValue.unsafe_plain_text('{"uninitialised": true}'), removal_policy=removal)
+        self.c2pa_secret.node.default_child.override_logical_id(R.C2PA_SIGNER_SECRET.logical_id)
         self.alerts = self._alerts_topic()
         self.mail_identity, self.mail_config_set = self._mail()
 
@@ -487,7 +493,9 @@ class EaselStack(cdk.Stack):
     def _grants(self) -> dict[str, list[iam.PolicyStatement]]:
         uploads, media = self.buckets["UploadsBucket"], self.buckets["MediaBucket"]
         queue = self.queues[R.UPLOAD_QUEUE.logical_id]
-        up_objects = [uploads.arn_for_objects(f"{R.UPLOAD_PREFIX}*"), uploads.arn_for_objects(f"{R.REJECTED_PREFIX}*")]
+        up_objects = [uploads.arn_for_objects(f"{R.UPLOAD_PREFIX}*"), uploads.arn_for_objects(f"{R.REJECTED_PREFIX}*"),
+                      uploads.arn_for_objects(f"{R.EXPORT_PREFIX}*")]  # downloadable archives (issue 18)
+        c2pa = iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.c2pa_secret.secret_arn])
         table = iam.PolicyStatement(actions=[
             "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
             "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
@@ -513,7 +521,7 @@ class EaselStack(cdk.Stack):
             # The API: signs tokens, presigns upload forms (the form is signed with this role,
             # so it needs PutObject on uploads/), deletes media, enqueues jobs, sends mail.
             API_FUNCTION: [
-                table, logs(API_FUNCTION), enqueue, mail, media_rw, list_both, invalidate,
+                table, logs(API_FUNCTION), enqueue, mail, media_rw, list_both, invalidate, c2pa,
                 iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion",
                                              "s3:DeleteObject"], resources=up_objects),
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.secret.secret_arn]),
@@ -523,7 +531,7 @@ class EaselStack(cdk.Stack):
             # The upload handler parses hostile files with native code: no signing keys, no
             # webhook token; the vendor key, the queue it consumes, the objects it screens.
             UPLOADS_FUNCTION: [
-                table, logs(UPLOADS_FUNCTION), enqueue, mail, media_rw, list_both, invalidate,
+                table, logs(UPLOADS_FUNCTION), enqueue, mail, media_rw, list_both, invalidate, c2pa,
                 iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                                              "sqs:ChangeMessageVisibility"], resources=[queue.queue_arn]),
                 iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",

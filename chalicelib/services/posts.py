@@ -68,6 +68,8 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
         "comments_count": max(0, int(post.comments_count or 0)),
         "reposts_count": max(0, int(post.reposts_count or 0)),
     }
+    if post.first_posted_at:  # an imported work: its original date, shown as "first posted"
+        view["first_posted_at"] = post.first_posted_at
     if viewer_id is not None:
         view["liked_by_me"] = bool(liked_by_me)
     if viewer_id is not None and viewer_id == post.author_id:
