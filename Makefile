@@ -92,3 +92,8 @@ bench-load: $(STAMP)
 .PHONY: fuzz
 fuzz: $(STAMP)
 	SCHEMATHESIS_MAX_EXAMPLES=25 SCHEMATHESIS_MIN_CASES=1000 FUZZ_ALL_IMAGES=1 $(PY) -m pytest tests/e2e/test_schemathesis.py tests/functional/test_image_fuzz.py -p no:xdist -q -s $(PYTEST_ARGS)
+
+# API cold start: app.py's import time against a bare Chalice app, as a ratio (target <= 1.3).
+.PHONY: bench-cold-start
+bench-cold-start: $(STAMP)
+	$(PY) bench/bench_cold_start.py $(BENCH_ARGS)

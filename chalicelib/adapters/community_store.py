@@ -235,7 +235,8 @@ class FeedEntryRepository:
             kwargs["range_key_condition"] = FeedItem.sk < after
         result = FeedItem.query(FeedItem.partition(user_id), **kwargs)
         entries = [{"sk": item.sk, "post_id": item.post_id or item.sk, "author_id": item.author_id,
-                    "reposted_by": item.reposted_by, "reposted_by_handle": item.reposted_by_handle}
+                    "reposted_by": item.reposted_by, "reposted_by_handle": item.reposted_by_handle,
+                    "v2": item.fmt == 2 and not item.reposted_by, "liked": bool(item.liked)}
                    for item in result]
         more = result.last_evaluated_key is not None and len(entries) == limit
         return entries, (entries[-1]["sk"] if more and entries else None)

@@ -75,6 +75,9 @@ def _query_all(pk: str, **kwargs: Any) -> Iterator[dict]:
         params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
+USAGE_BATCH_PREFIX = "~b#"
+
+
 def usage_update_params(hour: str, shard: int, feature: str, user: str, counters: dict[str, float],
                         expires_epoch: int) -> dict[str, Any]:
     pk, sk = usage_key(hour, shard, feature, user)
@@ -97,10 +100,26 @@ class UsageRepository:
         _client().update_item(**params)
 
     @raw_errors
+    def put_batch(self, hour: str, shard: int, batch_id: str, rows: list[list[Any]], expires_epoch: int) -> None:
+        """A warm container's folded usage (the meter's batched sink): one PutItem holding
+        `[[feature, user, {counter: value}], ...]` for many invocations. Its sort key starts
+        with `~b#` (no feature starts with `~`) and is unique per container and flush, so a
+        retried put rewrites the same batch and never double-counts."""
+        _client().put_item(TableName=_table(), Item={
+            "pk": {"S": usage_partition(hour, shard)}, "sk": {"S": f"{USAGE_BATCH_PREFIX}{batch_id}"},
+            "rows": {"S": json.dumps(rows, separators=(",", ":"))}, "expires_at": {"N": str(expires_epoch)}})
+
+    @raw_errors
     def hour_rows(self, hour: str, shards: int) -> list[tuple[str, str, dict[str, float]]]:
+        """Every (feature, user, counters) of the hour: per-invocation rows and the rows
+        folded into batch items."""
         rows = []
         for shard in range(shards):
             for item in _query_all(usage_partition(hour, shard)):
+                if item["sk"]["S"].startswith(USAGE_BATCH_PREFIX):
+                    rows.extend((f, u, {k: float(v) for k, v in c.items()})
+                                for f, u, c in json.loads(item["rows"]["S"]))
+                    continue
                 feature, _, user = item["sk"]["S"].rpartition("|")
                 rows.append((feature, user, _counters(item)))
         return rows

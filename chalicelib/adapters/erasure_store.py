@@ -19,6 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.adapters.store import (
     _cancel_codes, _get, delete_if, dynamo_errors, first_condition_failed, update_if, transaction,
 )
+from chalicelib.adapters.feed_state_store import FeedStateItem
 from chalicelib.adapters.tables import (
     AttemptItem, BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, PostItem, SessionItem, UserItem,
     iso, utcnow,
@@ -233,7 +234,9 @@ class ErasureRepository:
     def user_partitions(self, user_id: str) -> dict[str, str]:
         """Partitions that hold only this user's own rows."""
         return {"feed": FeedItem.partition(user_id), "mutes": MuteItem.key(user_id, "")[0],
-                "blocks": BlockItem.key(user_id, "")[0], "notifications": NotificationItem.partition(user_id)}
+                "blocks": BlockItem.key(user_id, "")[0], "notifications": NotificationItem.partition(user_id),
+                "feed_state": FeedStateItem.key(user_id)[0],  # ids of muted/unfollowed accounts
+                "portability": f"PORTABILITY#{user_id}"}  # imports, their keys, archives (tables_portability.py)
 
     def user_index_partitions(self, user_id: str) -> dict[str, str]:
         """gsi1 partitions whose base items are this user's (or point at this user only)."""

@@ -531,3 +531,17 @@ def batch_get_posts(post_ids: list[str]) -> dict[str, PostItem]:
 
 def monotonic_ms() -> float:
     return time.monotonic() * 1000
+
+
+# -- the vendor risk policy's record of an artist (chalicelib/screening/vendor_policy.py) ------
+class AuthorRecordRepository:
+    @dynamo_errors
+    def add_ai_finding(self, user_id: str) -> None:
+        """One more AI finding on the author (an ADD; a redelivery may count one twice, which
+        the policy, asking only "any?", does not mind). A missing user is left alone."""
+        try:
+            UserItem(*UserItem.key(user_id)).update(actions=[UserItem.ai_findings.add(1)],
+                                                    condition=UserItem.pk.exists())
+        except PynamoDBException as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise

@@ -596,14 +596,18 @@ class GraphRepository:
 
 class FeedRepository:
     @dynamo_errors
-    def add_to_feeds(self, user_ids: Iterable[str], post_id: str, author_id: str, ttl_days: int) -> int:
+    def add_to_feeds(self, user_ids: Iterable[str], post_id: str, author_id: str, ttl_days: int, *,
+                     publication: bool = False) -> int:
         """BatchWriteItem in chunks of 25 (pynamodb retries unprocessed items). Idempotent:
-        the same post lands on the same key."""
+        the same post lands on the same key. `publication`: the fan-out at publication, whose
+        followers cannot have liked the post yet, so the entry carries the viewer's state (v=2,
+        chalicelib/adapters/feed_state_store.py); a backfill's entries do not."""
         expires = utcnow() + timedelta(days=ttl_days)
         count = 0
         with FeedItem.batch_write() as batch:
             for uid in user_ids:
-                batch.save(FeedItem(*FeedItem.key(uid, post_id), author_id=author_id, expires_at=expires))
+                batch.save(FeedItem(*FeedItem.key(uid, post_id), author_id=author_id, expires_at=expires,
+                                    fmt=2 if publication else None))
                 count += 1
         return count
 

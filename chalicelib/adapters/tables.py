@@ -81,6 +81,9 @@ class UserItem(BaseItem):
     large_pending = BooleanAttribute(null=True)
     # Ids of the large accounts this user follows (bounded), merged into the feed at read time.
     follows_large = UnicodeSetAttribute(null=True)
+    # Posts of this user screening found AI in (rejected or held for an AI reason): every later
+    # inconclusive upload goes to the vendor (chalicelib/screening/vendor_policy.py).
+    ai_findings = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     # Community profile and settings (PATCH /v1/me); pinned_post_ids is the artist's own
     # portfolio order, shown before the newest-first listing (bounded, see services/profiles.py).
@@ -187,6 +190,10 @@ class PostItem(BaseItem):
     # None for posts; "avatar" | "banner" for profile images, which share the upload pipeline but
     # never enter portfolios, feeds, discovery, tags, the hash index or posts_count.
     purpose = UnicodeAttribute(null=True)
+    # Imported posts (services/imports.py): "<import_id>#<seq>" and the original date, shown as
+    # "first posted"; an imported post is never fanned out one by one (the import is, once).
+    import_ref = UnicodeAttribute(null=True)
+    first_posted_at = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(post_id: str) -> tuple[str, str]:
@@ -231,6 +238,11 @@ class FeedItem(BaseItem):
     post_id = UnicodeAttribute(null=True)
     reposted_by = UnicodeAttribute(null=True)
     reposted_by_handle = UnicodeAttribute(null=True)
+    # Entries written by the publication fan-out carry the viewer's state (v=2): `lk` is the
+    # viewer's like, kept by the like/unlike path; other entries (backfill, reposts, written
+    # before v2) have the viewer's edges read instead (docs/feeds.md, "Read units").
+    fmt = NumberAttribute(null=True, attr_name="v")
+    liked = BooleanAttribute(null=True, attr_name="lk")
 
     @staticmethod
     def key(user_id: str, post_id: str) -> tuple[str, str]:

@@ -227,6 +227,9 @@ def test_secret_rotation_and_mail(templates: dict, stage: str) -> None:
     p = props(t, R.SIGNING_KEYS_SECRET.logical_id)
     assert p["Name"] == R.SIGNING_KEYS_SECRET.name(stage)
     assert json.loads(p["SecretString"]) == {"uninitialised": True}  # nothing secret in the template
+    c2pa = props(t, R.C2PA_SIGNER_SECRET.logical_id)  # Content Credentials key: created empty, filled by hand
+    assert c2pa["Name"] == R.C2PA_SIGNER_SECRET.name(stage) and json.loads(c2pa["SecretString"]) == {
+        "uninitialised": True}
     rot = one(t, "AWS::SecretsManager::RotationSchedule")["Properties"]
     assert rot["RotationRules"]["ScheduleExpression"] == f"rate({S.get(stage).secret_rotation_days} days)"
     one(t, "AWS::SES::EmailIdentity")
@@ -300,3 +303,25 @@ def test_workflows_pass_zizmor_offline() -> None:
     proc = subprocess.run([zizmor, "--offline", "--no-progress", *map(str, WORKFLOWS)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@stages
+def test_api_cdn_reaches_the_function_url_with_the_origin_secret(templates: dict, stage: str) -> None:
+    """Issue 15: the API's door is a function URL behind CloudFront (no API Gateway request
+    charge); CloudFront adds the secret header the handler requires (chalicelib/function_url.py)."""
+    t = templates[stage]
+    url = one(t, "AWS::Lambda::Url")["Properties"]
+    assert url["AuthType"] == "NONE" and url["TargetFunctionArn"] == {"Fn::GetAtt": ["APIHandler", "Arn"]}
+    perms = [p["Properties"] for p in of_type(t, "AWS::Lambda::Permission").values()
+             if p["Properties"].get("FunctionName") == {"Ref": "APIHandler"}]
+    assert {(p["Action"], p.get("FunctionUrlAuthType"), p.get("InvokedViaFunctionUrl")) for p in perms} >= {
+        ("lambda:InvokeFunctionUrl", "NONE", None), ("lambda:InvokeFunction", None, True)}
+    env = props(t, "APIHandler")["Environment"]["Variables"]["ORIGIN_VERIFY_SECRET"]
+    dist = [d["Properties"]["DistributionConfig"] for d in of_type(t, "AWS::CloudFront::Distribution").values()
+            if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")]
+    assert len(dist) == 1
+    (origin,) = dist[0]["Origins"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
+    assert headers["x-origin-verify"] == env and "resolve:secretsmanager" in json.dumps(env)
+    assert "execute-api" not in json.dumps(origin)
