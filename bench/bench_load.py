@@ -261,8 +261,16 @@ def settle(base: str, posts: dict[str, VirtualUser], timeout: float) -> dict[str
     while pending and time.monotonic() < deadline:
         still = []
         for pid in pending:
-            headers = {"Authorization": "Bearer " + posts[pid].tokens["access_token"]}
-            r = requests.get(f"{base}/v1/posts/{pid}", headers=headers, timeout=30)
+            author = posts[pid]
+            r = requests.get(f"{base}/v1/posts/{pid}", timeout=30,
+                             headers={"Authorization": "Bearer " + author.tokens["access_token"]})
+            if r.status_code == 401:  # the access token expired during a long run: refresh it
+                fresh = requests.post(f"{base}/v1/auth/refresh", json={"refresh_token": author.tokens["refresh_token"]},
+                                      timeout=30)
+                if fresh.status_code == 200:
+                    author.tokens = fresh.json()["tokens"]
+                    r = requests.get(f"{base}/v1/posts/{pid}", timeout=30,
+                                     headers={"Authorization": "Bearer " + author.tokens["access_token"]})
             s = r.json().get("status") if r.status_code == 200 else f"http {r.status_code}"
             status[pid] = s or "?"
             if s not in FINAL:
@@ -337,7 +345,8 @@ def main() -> int:
         result["uploads_settled_s"] = round(time.monotonic() - settle_started, 1)
         if args.hot_fans:
             result["hot_artist"] = hot_artist(base, args.hot_fans, stats, shared, args.hot_concurrency)
-            final.update(settle(base, dict(shared["created"]), timeout=300))
+            final.update(settle(base, {p: u for p, u in shared["created"].items() if final.get(p) not in FINAL},
+                                timeout=300))
         created = sorted(shared["created"])
         result["uploads"] = dict(collections.Counter(final.values()))
         time.sleep(5)  # the queue's background jobs (repost fan-out, notifications) settle
