@@ -91,7 +91,7 @@ bench-load: $(STAMP)
 # running platform (make test runs the same file with 6 examples per operation).
 .PHONY: fuzz
 fuzz: $(STAMP)
-	SCHEMATHESIS_MAX_EXAMPLES=25 SCHEMATHESIS_MIN_CASES=1000 FUZZ_ALL_IMAGES=1 $(PY) -m pytest tests/e2e/test_schemathesis.py tests/functional/test_image_fuzz.py -p no:xdist -q -s $(PYTEST_ARGS)
+	SCHEMATHESIS_MAX_EXAMPLES=25 SCHEMATHESIS_MIN_CASES=1000 FUZZ_ALL_IMAGES=1 $(PY) -m pytest tests/e2e/test_schemathesis.py tests/functional/test_image_fuzz.py -p no:xdist --timeout 1800 -q -s $(PYTEST_ARGS)
 
 # API cold start: app.py's import time against a bare Chalice app, as a ratio (target <= 1.3).
 .PHONY: bench-cold-start
