@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.run-installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean web
 
 # `make test` installs everything (tests, infra tooling); `make run` only what it runs
 # (requirements-local.txt: the Lambda code, Chalice's local gateway, moto) — no CDK.
@@ -28,8 +28,12 @@ run: $(RUN_STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The web app alone (npm ci when the lockfile changed, vite build when a source changed).
+web: $(STAMP)
+	$(PY) -m local.webbuild
+
 clean:
-	rm -rf $(VENV) .pytest_cache .local
+	rm -rf $(VENV) .pytest_cache .local web/node_modules web/dist
 
 # -- identity operations on the running local platform (`make run` in another terminal) ------
 .PHONY: grant revoke rotate-keys

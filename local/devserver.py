@@ -37,6 +37,8 @@ from pathlib import Path
 
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
 
+from local import throttle, webstatic
+
 ROOT = Path(__file__).resolve().parents[1]
 NOT_FOUND = json.dumps({"error": {"code": "not_found", "message": "No such route."}}).encode()
 DEFAULT_ENVIRONMENTS = 4
@@ -57,6 +59,16 @@ class EaselRequestHandler(ChaliceRequestHandler):
         if cls.cold_start_ms is not None:
             self.send_header("X-Local-Cold-Start-Ms", f"{cls.cold_start_ms:.0f}")
             cls.cold_start_ms = None
+
+    def _easel_handle(self) -> None:
+        """The web app (web/dist) for non-API GETs and the test-only throttle switch; else the API."""
+        if throttle.answer_if_throttled(self):
+            return
+        if self.command in ("GET", "HEAD") and webstatic.serve(self):
+            return
+        self._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _easel_handle
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         if isinstance(error, ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
