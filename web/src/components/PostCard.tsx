@@ -2,12 +2,17 @@ import { Link } from "react-router";
 import type { ListedPost, Post } from "../lib/api/client";
 import { MatureGate } from "./MatureGate";
 import { PostImage } from "./PostImage";
+import { useMe } from "../lib/useSession";
 
 /** A post in a list: an article whose heading is its title. */
 export function PostCard({ post, eager = false }: { post: Post | ListedPost; eager?: boolean }) {
+  const me = useMe();
   const first = post.images[0];
   const mature = "mature" in post ? post.mature : post.labels.includes("mature");
-  const blurred = "blurred" in post ? post.blurred : false;
+  // Listings (discover, tags) say `blurred` for this viewer; feeds and portfolios carry the
+  // label only, so the viewer's own setting decides (their own work is never hidden from them).
+  const blurred = "blurred" in post ? post.blurred
+    : mature && me.data?.id !== post.author.id && !(me.data?.settings.show_mature ?? false);
   const more = post.images.length - 1;
   return (
     <article className="post-card" aria-labelledby={`t-${post.id}`}>

@@ -22,7 +22,7 @@ export function PostPage() {
   if (q.isPending) return <p role="status">Loading…</p>;
   if (q.error || !q.data) {
     const err = apiError(q.error);
-    return err.code === "not_found" ? <NotFoundContent /> : <ErrorNotice error={err} />;
+    return err.code === "not_found" ? <NotFoundContent what="post" /> : <ErrorNotice error={err} />;
   }
   return <PostView post={q.data} queryKey={key} />;
 }
