@@ -99,3 +99,27 @@ def test_a_failing_sink_never_fails_the_invocation():
 
     token = metering.start("x")
     assert metering.finish(token, memory_mb=128, api_request=True, sink=broken) is not None
+
+
+def test_a_warm_container_folds_its_invocations_into_one_batch_write(client, monkeypatch):
+    """METER_FLUSH_EVERY=3 (deployed: infra/stages.py): two requests stay in memory, the third
+    writes one item holding all three; the batch's WRU are shared as `mw` (summing to them)."""
+    user = signup(client)
+    feature = "GET /v1/users/{handle}"
+    metering.flush()
+    monkeypatch.setenv("METER_FLUSH_EVERY", "3")
+    monkeypatch.setenv("METER_FLUSH_MAX_AGE_S", "600")
+    before = usage(feature, "system")
+    for expected_n in (0, 0, 3):
+        status, _, _ = call(client, "GET", f"/v1/users/{user['handle']}")
+        assert status == 200
+        d = delta(before, usage(feature, "system"))
+        assert d.get("n", 0) == expected_n
+    assert d["rru"] == 3.0 and d["ar"] == 3
+    # One PutItem of < 1 KB for three invocations: 1 WRU shared among them.
+    assert d["mw"] == pytest.approx(1.0, abs=1e-5)
+    # What is left in memory is written by flush() (the local worker calls it when idle).
+    status, _, _ = call(client, "GET", f"/v1/users/{user['handle']}")
+    assert delta(before, usage(feature, "system"))["n"] == 3
+    metering.flush()
+    assert delta(before, usage(feature, "system"))["n"] == 4
