@@ -117,6 +117,21 @@ def test_sign_up_post_two_images_and_a_follower_sees_them(new_context: Any, tmp_
     expect(fan.get_by_role("article").filter(has=fan.get_by_role("heading", name="Herons at dusk"))).to_be_visible()
     screenshot(fan, "profile")
 
+    # A collection of the artist's own work: created on the profile, filled from the post page.
+    artist.goto(f"/@{artist_handle}")
+    artist.get_by_role("tab", name="Collections").click()
+    artist.get_by_label("New collection").fill("Birds")
+    artist.get_by_role("button", name="Create collection").click()
+    expect(artist.get_by_role("button", name=re.compile("^Birds"))).to_be_visible()
+    artist.goto(f"/p/{post_id}")
+    artist.get_by_label("Add to collection").select_option(label="Birds")
+    artist.get_by_role("button", name="Add", exact=True).click()
+    expect(artist.get_by_role("status").filter(has_text="Added to Birds")).to_be_visible()
+    artist.goto(f"/@{artist_handle}")
+    artist.get_by_role("tab", name="Collections").click()
+    artist.get_by_role("button", name=re.compile("^Birds")).click()
+    expect(artist.get_by_role("link", name="Herons at dusk")).to_be_visible()
+
     artist.goto("/notifications")
     expect(artist.get_by_text(re.compile(f"@{fan_handle}"))).to_have_count(3)  # follow, like, comment
     screenshot(artist, "notifications")

@@ -59,6 +59,7 @@ function PostView({ post, queryKey }: { post: Post; queryKey: PostKey }) {
           <ul className="tags">{post.tags.map((t) => <li key={t}><Link to={`/tags/${encodeURIComponent(t)}`}>#{t}</Link></li>)}</ul>
         )}
         <Actions post={post} queryKey={queryKey} mine={mine} />
+        {mine && me.data && post.status === "published" && <AddToCollection postId={post.id} handle={me.data.handle} />}
         <Comments postId={post.id} />
       </div>
     </article>
@@ -132,6 +133,34 @@ function Actions({ post, queryKey, mine }: { post: Post; queryKey: PostKey; mine
       <ErrorNotice error={error} />
       {reporting && <ReportForm postId={post.id} onDone={() => setReporting(false)} />}
     </div>
+  );
+}
+
+function AddToCollection({ postId, handle }: { postId: string; handle: string }) {
+  const queryClient = useQueryClient();
+  const q = $api.useQuery("get", "/v1/users/{handle}/collections", { params: { path: { handle } } });
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const collections = q.data?.items ?? [];
+  if (collections.length === 0) return null;
+  async function add(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const id = String(new FormData(event.currentTarget).get("collection"));
+    const res = await api.POST("/v1/collections/{collection_id}/posts", { params: { path: { collection_id: id } }, body: { post_id: postId } });
+    if (res.error) return setError(apiError(res.error));
+    setError(null);
+    setMessage(`Added to ${res.data.title}.`);
+    void queryClient.invalidateQueries({ predicate: (query) => String(query.queryKey[1]).includes("collections") });
+  }
+  return (
+    <form onSubmit={add} className="inline-form">
+      <label>Add to collection
+        <select name="collection">{collections.map((c) => <option key={c.id} value={c.id}>{c.title}</option>)}</select>
+      </label>
+      <button type="submit" className="secondary">Add</button>
+      {message && <p role="status">{message}</p>}
+      <ErrorNotice error={error} />
+    </form>
   );
 }
 
