@@ -78,6 +78,9 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
                              "thresholds": screening.get("thresholds", {}), "detectors": screening.get("detectors", {}),
                              "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
                              "decided_at": post.decided_at}
+        approval = screening.get("approval")
+        if isinstance(approval, dict):  # a moderator's approval: what and why, never who
+            view["screening"]["approval"] = {k: approval.get(k) for k in ("kind", "decision", "note", "at")}
     return view
 
 
