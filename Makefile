@@ -4,24 +4,36 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.run-installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean web
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
+# `make test` installs everything (tests, infra tooling); `make run` only what it runs
+# (requirements-local.txt: the Lambda code, Chalice's local gateway, moto) — no CDK.
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt requirements-infra.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
+
+$(RUN_STAMP): requirements.txt requirements-local.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-local.txt
+	@touch $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m local.platform
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The web app alone (npm ci when the lockfile changed, vite build when a source changed).
+web: $(STAMP)
+	$(PY) -m local.webbuild
+
 clean:
-	rm -rf $(VENV) .pytest_cache .local
+	rm -rf $(VENV) .pytest_cache .local web/node_modules web/dist
 
 # -- identity operations on the running local platform (`make run` in another terminal) ------
 .PHONY: grant revoke rotate-keys

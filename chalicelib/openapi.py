@@ -67,7 +67,8 @@ SCHEMAS: dict[str, dict] = {
     "TokenPair": obj({"tokens": ref("Tokens")}),
     "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR}),
     "Image": obj({"width": INT, "height": INT, "url": nullable(STR), "content_type": nullable(STR),
-                  "variants": {"type": "array", "items": ref("Variant")}}),
+                  "variants": {"type": "array", "items": ref("Variant")}},
+                 {"alt": {**nullable(STR), "description": "The artist's alt text for this image, if any."}}),
     "Post": obj({"id": STR, "author": ref("UserRef"), "title": STR, "description": nullable(STR), "tags": STRS,
                  "status": {"enum": POST_STATUSES},
                  "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR,
@@ -85,7 +86,9 @@ SCHEMAS: dict[str, dict] = {
     "Profile": obj({"id": STR, "handle": STR, "display_name": STR, "bio": STR, "links": {"type": "array",
                     "items": ref("Link")}, "open_to_work": BOOL, "followers_count": INT, "following_count": INT,
                     "posts_count": INT, "avatar": nullable(ref("ProfileImage")),
-                    "banner": nullable(ref("ProfileImage"))}),
+                    "banner": nullable(ref("ProfileImage"))},
+                   {"followed_by_me": {"type": "boolean", "description": "GET /v1/users/{handle} for a signed-in "
+                                       "viewer only (the response is then private, no-store)."}}),
     "ProfileImage": obj({"id": STR, "url": nullable(STR), "width": nullable(INT), "height": nullable(INT),
                          "variants": {"type": "array", "items": ref("Variant")}}),
     "ProfileImageAttempt": obj({"id": STR, "kind": {"enum": PROFILE_IMAGE_KINDS},
@@ -279,7 +282,9 @@ REQUEST_BODIES: dict[str, dict] = {
                            "tags": {"type": "array", "items": STR, "maxItems": 20},
                            "content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1},
                            "images": {"type": "array", "minItems": 1, "maxItems": 10, "items": obj(
-                               {"content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1}})},
+                               {"content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1}},
+                               {"alt": {"type": "string", "maxLength": 1000,
+                                        "description": "Alt text: the image described for people who cannot see it."}})},
                            "protected": {"type": "boolean", "description": "The artist applied Glaze/Nightshade."},
                            "labels": {"type": "array", "items": {"enum": ["mature"]}}}),
                     "description": "One image (`content_type`, `content_length`) or several (`images`, 1-10), "
@@ -469,8 +474,9 @@ def paths() -> dict[str, dict]:
                         params=[POST_ID], body="edit_post", tag="posts"),
             "delete": op("Delete your post and its media.", (200, "PostDeleted"), auth="required",
                          params=[POST_ID], tag="posts")},
-        "/v1/users/{handle}": {"get": op("A profile with counters.", (200, "Profile"), params=[HANDLE],
-                                         public=True, tag="people")},
+        "/v1/users/{handle}": {"get": op("A profile with counters; a signed-in viewer also gets "
+                                         "`followed_by_me` (private, no-store).", (200, "Profile"),
+                                         auth="optional", params=[HANDLE], public=True, tag="people")},
         "/v1/users/{handle}/follow": {
             "post": op("Follow (idempotent).", (200, "FollowResult"), auth="required", params=[HANDLE], tag="people"),
             "delete": op("Unfollow (idempotent).", (200, "FollowResult"), auth="required", params=[HANDLE],

@@ -125,18 +125,26 @@ class ScheduleRunner:
 
 
 def main() -> None:
+    """Two roles, each its own process, as each is its own Lambda function in production: the
+    queue's consumer (`handle_uploads`, one batch at a time) and, with `--schedules`,
+    EventBridge's scheduled handlers. No handler ever runs on a second thread beside another
+    (Chalice's app object holds per-invocation state, as Lambda allows: one event at a time)."""
     sys.path.insert(0, str(ROOT))
     from local.devserver import apply_stage_environment
 
     apply_stage_environment(os.environ.get("STAGE", "dev"))
     import app as easel_app
 
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    if "--schedules" in sys.argv[1:]:
+        schedules = ScheduleRunner(easel_app.app, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "15")))
+        print(f"worker: running {len(schedules.handlers)} scheduled handler(s) every {schedules.interval_s:g}s",
+              flush=True)
+        schedules.run(stopping)
+        return
     worker = Worker(os.environ["UPLOAD_QUEUE_URL"], easel_app.handle_uploads)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())
-    schedules = ScheduleRunner(easel_app.app, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "15")))
-    threading.Thread(target=schedules.run, args=(worker.stopping,), name="schedules", daemon=True).start()
-    print(f"worker: running {len(schedules.handlers)} scheduled handler(s) every {schedules.interval_s:g}s",
-          flush=True)
+    worker.stopping = stopping
     print("worker: polling the upload queue", flush=True)
     try:
         worker.run()

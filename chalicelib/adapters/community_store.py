@@ -48,14 +48,19 @@ def existing_keys(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict
 # -- profiles ------------------------------------------------------------------------------
 class ProfileRepository:
     @dynamo_errors
-    def update(self, user_id: str, values: dict[str, Any]) -> None:
-        """Only the given attributes change; `None` removes an optional one."""
+    def update(self, user_id: str, values: dict[str, Any]) -> UserItem | None:
+        """Only the given attributes change; `None` removes an optional one. Returns the item
+        as this write left it (UpdateItem's ALL_NEW: atomic, no second read), or None when
+        nothing was to change."""
         actions = []
         for name, value in values.items():
             attr = getattr(UserItem, name)
             actions.append(attr.remove() if value is None else attr.set(value))
-        if actions:
-            UserItem(*UserItem.key(user_id)).update(actions=actions, condition=UserItem.pk.exists())
+        if not actions:
+            return None
+        item = UserItem(*UserItem.key(user_id))
+        item.update(actions=actions, condition=UserItem.pk.exists())
+        return item
 
     @dynamo_errors
     def set_pinned(self, user_id: str, post_ids: list[str]) -> None:

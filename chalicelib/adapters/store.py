@@ -403,6 +403,11 @@ class GraphRepository:
         return True
 
     @dynamo_errors
+    def is_following(self, follower_id: str, followee_id: str) -> bool:
+        """One GetItem on the edge (the profile page's Follow button state)."""
+        return _get(FollowItem, FollowItem.key(follower_id, followee_id)) is not None
+
+    @dynamo_errors
     def unfollow(self, follower_id: str, followee_id: str) -> bool:
         try:
             with TransactWrite(connection=_conn()) as tx:
