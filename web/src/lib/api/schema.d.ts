@@ -3836,6 +3836,8 @@ export interface paths {
                 query?: {
                     kind?: "held" | "appeal" | "report";
                     reason?: string;
+                    /** @description Only items opened at least this many hours ago. */
+                    min_age_hours?: number;
                     /** @description Page size (default 20). */
                     limit?: number;
                     /** @description Opaque signed cursor from the previous page's next_cursor. */
@@ -4364,6 +4366,120 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["CostReport"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/costs/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend per day stacked by service for one month, with month to date, forecast and budget (founders). */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM; default: this month (UTC). */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CostDaily"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/costs/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend, MAU and cost per MAU for each of the last `months` months, oldest first (founders). */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default 6. */
+                    months?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CostMonthly"];
                     };
                 };
                 /** @description Missing or invalid access token. */
@@ -5215,6 +5331,8 @@ export interface components {
         };
         ModerationQueue: {
             items: components["schemas"]["ModerationSummary"][];
+            /** @description Open items matching the filters. */
+            total: number;
             next_cursor: string | null;
         };
         ModerationOutcome: {
@@ -5271,6 +5389,46 @@ export interface components {
                 note: string | null;
                 detail: unknown;
             }[];
+            /** @description Each image's screening record in plain sentences. */
+            signals_plain?: {
+                index: number;
+                sentences: string[];
+            }[];
+            near_duplicates?: {
+                index: number;
+                /** @enum {unknown} */
+                kind: "repost" | "known_ai";
+                post_id: string | null;
+                image_index: number;
+                distance: number | null;
+                mirrored: boolean;
+                entry_id: string | null;
+                author: components["schemas"]["UserRef"] | null;
+                status: ("awaiting_upload" | "processing" | "queued" | "published" | "held_for_review" | "rejected" | "removed" | "deleted" | "applied" | "replaced") | null;
+                created_at: string | null;
+                original_url: string | null;
+                expires_in: number | null;
+            }[];
+            author?: {
+                id: string;
+                handle: string | null;
+                created_at: string | null;
+                posts_count: number | null;
+                followers_count: number | null;
+                recent_posts: {
+                    id: string;
+                    title: string | null;
+                    /** @enum {unknown} */
+                    status: "awaiting_upload" | "processing" | "queued" | "published" | "held_for_review" | "rejected" | "removed" | "deleted" | "applied" | "replaced";
+                    created_at: string;
+                    labels: string[];
+                    purpose: string | null;
+                    reasons: string[];
+                }[];
+                recent_status_counts: {
+                    [key: string]: number;
+                };
+            };
         };
         PostState: {
             id: string;
@@ -5350,6 +5508,44 @@ export interface components {
                 region: string;
             };
         };
+        CostDaily: {
+            month: string;
+            from: string;
+            to: string;
+            /** @constant */
+            currency: "USD";
+            services: string[];
+            days: {
+                day: string;
+                total_usd: number;
+                services: {
+                    [key: string]: number;
+                };
+            }[];
+            total_usd: number;
+            service_totals: {
+                [key: string]: number;
+            };
+            month_to_date_usd: number;
+            forecast_month_usd: number;
+            budget_usd: number;
+            thresholds: {
+                saver: number;
+                survival: number;
+            };
+            current: boolean;
+        };
+        CostMonthly: {
+            /** @constant */
+            currency: "USD";
+            months: {
+                month: string;
+                total_usd: number;
+                mau: number;
+                cost_per_mau_usd: number | null;
+                current: boolean;
+            }[];
+        };
         Budget: {
             monthly_usd: number;
             thresholds: {
@@ -5391,6 +5587,19 @@ export interface components {
                 to: "normal" | "saver" | "survival";
                 reason: string;
                 at: string;
+            }[];
+            levers?: {
+                /** @enum {unknown} */
+                level: "normal" | "saver" | "survival";
+                upload_limits: {
+                    per_hour: number;
+                    per_day: number;
+                };
+                uploads_queued: boolean;
+                cdn_cache_factor: number;
+                max_derivative_px: number | null;
+                jobs_paused: boolean;
+                summary: string[];
             }[];
         };
         GuardEvaluation: {
