@@ -3,8 +3,9 @@
 
 The Content-Security-Policy is strict: scripts, styles, fonts and frames only from the app's own
 origin (Vite emits no inline script), images from the origin (media is same-origin under
-/media) plus blob: for upload previews, and connections to the origin (the API under /v1) and
-to the uploads bucket (presigned POSTs go straight to S3)."""
+/media) plus blob: for upload previews and the uploads bucket (moderators' presigned originals),
+and connections to the origin (the API under /v1) and to the uploads bucket (presigned POSTs go
+straight to S3)."""
 from __future__ import annotations
 
 # Hashed build output (`/assets/<name>-<hash>.js`) never changes under a name: cache for a year.
@@ -21,7 +22,8 @@ def content_security_policy(upload_origins: list[str]) -> str:
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' blob: data:",
+        # + the uploads bucket: moderators see originals through short-lived presigned GETs
+        " ".join(["img-src 'self' blob: data:", *upload_origins]),
         "font-src 'self'",
         f"connect-src {connect}",
         "manifest-src 'self'",
