@@ -39,7 +39,8 @@ def web_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]
     ensure_built()  # npm ci + vite build only when web/ changed (local/webbuild.py)
     flag_dir = tmp_path_factory.mktemp("throttle")
     yield from running_platform(tmp_path_factory.mktemp("web-platform-logs"),
-                                EASEL_LOCAL_THROTTLE_FILE=str(flag_dir / "throttled"))
+                                EASEL_LOCAL_THROTTLE_FILE=str(flag_dir / "throttled"),
+                                LOCAL_SCHEDULE_SECONDS="3")  # the discover snapshot, sooner
 
 
 @pytest.fixture(scope="session")

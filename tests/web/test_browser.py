@@ -72,7 +72,8 @@ def test_sign_up_post_two_images_and_a_follower_sees_them(new_context: Any, tmp_
     fan.goto(f"/@{artist_handle}")
     follow = fan.get_by_role("button", name="Follow")
     expect(follow).to_have_attribute("aria-pressed", "false")
-    follow.click()
+    with fan.expect_response(lambda r: r.url.endswith("/follow") and r.request.method == "POST"):
+        follow.click()
     expect(follow).to_have_attribute("aria-pressed", "true")
     fan.reload()  # the server remembers it (followed_by_me)
     expect(fan.get_by_role("button", name="Follow")).to_have_attribute("aria-pressed", "true")
@@ -99,7 +100,8 @@ def test_sign_up_post_two_images_and_a_follower_sees_them(new_context: Any, tmp_
     expect(fan.get_by_alt_text("Alt text for image 1")).to_be_visible()
     like = fan.get_by_role("button", name="Like")
     expect(like).to_have_attribute("aria-pressed", "false")
-    like.click()
+    with fan.expect_response(lambda r: r.url.endswith("/like") and r.request.method == "POST"):
+        like.click()  # optimistic: pressed at once, confirmed by the response
     expect(like).to_have_attribute("aria-pressed", "true")
     fan.reload()
     expect(fan.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
@@ -130,7 +132,13 @@ def test_mature_work_is_hidden_until_the_viewer_asks(new_context: Any, tmp_path:
 
     viewer.goto("/discover")
     card = viewer.get_by_role("article").filter(has=viewer.get_by_role("heading", name="Figure study"))
-    expect(card).to_be_visible(timeout=30_000)
+    deadline = time.monotonic() + 45  # discover is a snapshot the scheduled job rebuilds
+    while not card.count() and time.monotonic() < deadline:
+        viewer.wait_for_timeout(1000)
+        viewer.reload()
+        viewer.get_by_role("heading", name="Discover").wait_for()
+        viewer.wait_for_load_state("networkidle")
+    expect(card).to_be_visible()
     expect(card.locator("img")).to_have_count(0)  # nothing of the image is downloaded
     screenshot(viewer, "discover-mature-hidden")
     card.get_by_role("button", name="Show mature work").click()

@@ -16,15 +16,18 @@ export function PostCard({ post, eager = false }: { post: Post | ListedPost; eag
   const more = post.images.length - 1;
   return (
     <article className="post-card" aria-labelledby={`t-${post.id}`}>
-      <Link to={`/p/${post.id}`} className="post-card__media" tabIndex={-1} aria-hidden="true">
+      <div className="post-card__media">
         {first ? (
-          <MatureGate hidden={blurred} ratio={`${first.width || 4} / ${first.height || 3}`}>
-            <PostImage image={first} alt="" eager={eager}
-              sizes="(min-width: 1100px) 340px, (min-width: 700px) 45vw, 100vw" />
+          // The gate sits outside the link: its button must stay reachable and named.
+          <MatureGate hidden={blurred} ratio="4 / 5">
+            <Link to={`/p/${post.id}`} tabIndex={-1} aria-hidden="true">
+              <PostImage image={first} alt={first.alt ?? ""} eager={eager}
+                sizes="(min-width: 1100px) 340px, (min-width: 700px) 45vw, 100vw" />
+            </Link>
           </MatureGate>
         ) : <div className="image-pending">Processing</div>}
         {more > 0 && <span className="badge badge--count">+{more}</span>}
-      </Link>
+      </div>
       <div className="post-card__meta">
         <h2 id={`t-${post.id}`} className="post-card__title"><Link to={`/p/${post.id}`}>{post.title}</Link></h2>
         <p className="post-card__by">

@@ -1,4 +1,5 @@
 import { Link, useNavigate, useParams } from "react-router";
+import { cursorPaging } from "../../lib/paging";
 import { $api, type ListedPost, type Post } from "../../lib/api/client";
 import { useSession } from "../../lib/useSession";
 import { PostGrid } from "../../components/PostGrid";
@@ -6,11 +7,7 @@ import { ErrorNotice } from "../../components/Notice";
 import { usePageTitle } from "../../components/usePageTitle";
 
 const PAGE = 18;
-const paging = {
-  initialPageParam: undefined as string | undefined,
-  getNextPageParam: (last: { next_cursor: string | null }) => last.next_cursor ?? undefined,
-  pageParamName: "cursor",
-};
+const paging = cursorPaging;
 
 function flatten<T extends Post | ListedPost>(pages: { items: T[] }[] | undefined): T[] {
   return pages?.flatMap((p) => p.items) ?? [];

@@ -1,6 +1,7 @@
 import { useEffect } from "react";
 import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
+import { cursorPaging } from "../../lib/paging";
 import { $api, api, apiError, type Schemas } from "../../lib/api/client";
 import { ErrorNotice } from "../../components/Notice";
 import { usePageTitle } from "../../components/usePageTitle";
@@ -26,11 +27,7 @@ function describe(n: Notification): React.ReactNode {
 export function NotificationsPage() {
   usePageTitle("Notifications");
   const queryClient = useQueryClient();
-  const q = $api.useInfiniteQuery("get", "/v1/notifications", { params: { query: { limit: 30 } } }, {
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last: { next_cursor: string | null }) => last.next_cursor ?? undefined,
-    pageParamName: "cursor",
-  });
+  const q = $api.useInfiniteQuery("get", "/v1/notifications", { params: { query: { limit: 30 } } }, cursorPaging);
   const unread = q.data?.pages[0]?.unread_count ?? 0;
   useEffect(() => {
     if (unread > 0) {

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
+import { cursorPaging } from "../../lib/paging";
 import { $api, api, apiError, type ApiError, type Post } from "../../lib/api/client";
 import { useMe, useSession } from "../../lib/useSession";
 import { ErrorNotice } from "../../components/Notice";
@@ -193,11 +194,7 @@ function Comments({ postId }: { postId: string }) {
   const { signedIn } = useSession();
   const queryClient = useQueryClient();
   const init = { params: { path: { post_id: postId }, query: { limit: 20 } } };
-  const q = $api.useInfiniteQuery("get", "/v1/posts/{post_id}/comments", init, {
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last: { next_cursor: string | null }) => last.next_cursor ?? undefined,
-    pageParamName: "cursor",
-  });
+  const q = $api.useInfiniteQuery("get", "/v1/posts/{post_id}/comments", init, cursorPaging);
   const add = $api.useMutation("post", "/v1/posts/{post_id}/comments", {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/v1/posts/{post_id}/comments"] }),
   });

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
+import { cursorPaging } from "../../lib/paging";
 import { $api, api, apiError, type ApiError, type Schemas } from "../../lib/api/client";
 import { pickVariant, srcSet } from "../../lib/images";
 import { useMe, useSession } from "../../lib/useSession";
@@ -12,11 +13,7 @@ import { usePageTitle } from "../../components/usePageTitle";
 type Profile = Schemas["Profile"];
 type Tab = "posts" | "likes" | "collections";
 
-const paging = {
-  initialPageParam: undefined as string | undefined,
-  getNextPageParam: (last: { next_cursor: string | null }) => last.next_cursor ?? undefined,
-  pageParamName: "cursor",
-};
+const paging = cursorPaging;
 
 export function ProfilePage({ handle }: { handle: string }) {
   usePageTitle(`@${handle}`);
