@@ -6,11 +6,13 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { ChartProps } from "./charts";
 
-export default function Chart({ label, x, series, kind, lines = [], yFormat, height = 260 }: ChartProps) {
+export default function Chart({ label, x: given, labels, series, kind, lines = [], yFormat, height = 260 }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    // With `labels` (days, months, ranks) the x axis is the index and each tick is its label.
+    const x = labels ? given.map((_, i) => i) : given;
     const bars = kind !== "lines";
     let values = series.map((s) => s.values.map((v) => v ?? 0));
     let order = series.map((_, i) => i);
@@ -20,14 +22,18 @@ export default function Chart({ label, x, series, kind, lines = [], yFormat, hei
       order = order.reverse(); // tallest (the running total) first, each lower slice over it
     }
     const fmt = yFormat ?? ((v: number) => String(v));
+    const xLabel = (v: number) => (labels ? labels[Math.round(v)] ?? "" : new Date(v * 1000).toLocaleDateString());
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height,
-      scales: { x: { time: true } },
-      axes: [{}, { values: (_u, ticks) => ticks.map(fmt), size: 80 }],
+      scales: { x: labels ? { time: false, range: (_u, lo, hi) => [lo - 0.6, hi + 0.6] } : { time: true } },
+      axes: [
+        labels ? { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? xLabel(t) : "")), incrs: [1, 2, 5, 7, 10] } : {},
+        { values: (_u, ticks) => ticks.map(fmt), size: 96 },
+      ],
       legend: { show: true },
       series: [
-        { value: (_u, v) => (v == null ? "" : new Date(v * 1000).toLocaleDateString(undefined, { timeZone: "UTC" })) },
+        { value: (_u: uPlot, v: number | null) => (v == null ? "" : xLabel(v)) },
         ...order.map((i) => ({
           label: series[i]?.label,
           stroke: series[i]?.color,
@@ -50,6 +56,6 @@ export default function Chart({ label, x, series, kind, lines = [], yFormat, hei
       resize.disconnect();
       plot.destroy();
     };
-  }, [x, series, kind, lines, yFormat, height]);
+  }, [given, labels, series, kind, lines, yFormat, height]);
   return <div ref={box} className="chart" role="img" aria-label={label} />;
 }

@@ -10,6 +10,7 @@ export function SpendSection({ report }: { report?: Report }) {
   const daily = $api.useQuery("get", "/v1/admin/costs/daily", {}, { retry: false });
   const d = daily.data;
   const x = useMemo(() => (d?.days ?? []).map((day) => dayToUnix(day.day)), [d]);
+  const labels = useMemo(() => (d?.days ?? []).map((day) => dayLabel(day.day)), [d]);
   const stacked = useMemo(() => (d?.services ?? []).map((service, i) => ({
     label: service, color: color(i), values: (d?.days ?? []).map((day) => day.services[service] ?? 0),
   })), [d]);
@@ -34,10 +35,10 @@ export function SpendSection({ report }: { report?: Report }) {
       </dl>
       {d && (
         <>
-          <ChartBox label={`Spend per day in ${d.month} by service, in USD (stacked bars)`} x={x} series={stacked}
-            kind="stacked-bars" yFormat={usd} />
+          <ChartBox label={`Spend per day in ${d.month} by service, in USD (stacked bars)`} x={x} labels={labels}
+            series={stacked} kind="stacked-bars" yFormat={usd} />
           <ChartBox label={`Spend so far in ${d.month} against the budget and the forecast, in USD`} x={x}
-            series={cumulative} kind="lines" lines={lines} yFormat={usd} height={200} />
+            labels={labels} series={cumulative} kind="lines" lines={lines} yFormat={usd} height={200} />
           <details className="table-fallback">
             <summary>Spend per day as a table</summary>
             <div className="table-scroll">

@@ -16,6 +16,7 @@ export function CostPerMauSection() {
   const months = useMemo(() => monthly.data?.months ?? [], [monthly.data]);
   const x = useMemo(() => months.map((m) => monthToUnix(m.month)), [months]);
   const series = useMemo(() => [{ label: "cost per MAU", color: color(0), values: months.map((m) => m.cost_per_mau_usd) }], [months]);
+  const monthLabels = useMemo(() => months.map((m) => m.month), [months]);
   const current = months.find((m) => m.current);
   return (
     <section className="admin-section" aria-labelledby="mau-title">
@@ -25,8 +26,8 @@ export function CostPerMauSection() {
         <div><dt>This month</dt><dd data-usd={current?.cost_per_mau_usd ?? ""}>{usd(current?.cost_per_mau_usd)}</dd></div>
         <div><dt>Monthly active users</dt><dd>{current?.mau ?? "—"}</dd></div>
       </dl>
-      <ChartBox label="Cost per monthly active user for each of the last six months, in USD" x={x} series={series}
-        kind="bars" yFormat={usd} height={200} />
+      <ChartBox label="Cost per monthly active user for each of the last six months, in USD" x={x}
+        labels={monthLabels} series={series} kind="bars" yFormat={usd} height={200} />
       <details className="table-fallback">
         <summary>Cost per MAU as a table</summary>
         <table>
@@ -47,6 +48,7 @@ export function WhereMoneyGoesSection({ report }: { report?: Report }) {
   const byFeature = $api.useQuery("get", "/v1/admin/costs", { params: { query: { group_by: "feature" } } }, { retry: false });
   const features = useMemo(() => (byFeature.data?.groups ?? []).slice(0, 10), [byFeature.data]);
   const x = useMemo(() => features.map((_, i) => i + 1), [features]);
+  const ranks = useMemo(() => features.map((_, i) => `#${i + 1}`), [features]);
   const series = useMemo(() => [{ label: "USD", color: color(2), values: features.map((f) => f.usd) }], [features]);
   return (
     <section className="admin-section" aria-labelledby="where-title">
@@ -56,7 +58,7 @@ export function WhereMoneyGoesSection({ report }: { report?: Report }) {
         <div>
           <h3>Top features</h3>
           <ChartBox label="The ten features that cost the most this month, in USD (bars in the order of the table)"
-            x={x} series={series} kind="bars" yFormat={usd} height={180} />
+            x={x} labels={ranks} series={series} kind="bars" yFormat={usd} height={180} />
           <table aria-label="Top features by cost this month">
             <thead><tr><th scope="col">#</th><th scope="col">Feature</th><th scope="col">USD</th><th scope="col">Invocations</th></tr></thead>
             <tbody>

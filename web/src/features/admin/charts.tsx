@@ -10,8 +10,10 @@ export interface ChartSeries {
 export interface ChartProps {
   /** The chart's accessible name (the canvas has no text of its own). */
   label: string;
-  /** Unix seconds (UTC days for the cost charts). */
+  /** Unix seconds (instants), or anything with `labels` (then x is the index). */
   x: number[];
+  /** One label per x (UTC days, months, ranks): the x axis shows these instead of times. */
+  labels?: string[];
   series: ChartSeries[];
   kind: "stacked-bars" | "bars" | "lines";
   /** Horizontal reference lines (budget, forecast). */
@@ -35,7 +37,7 @@ export const PALETTE = ["#b4461f", "#2457c5", "#2f6b3a", "#8a5a00", "#7b3fa0", "
   "#d08c2f", "#4d7cff", "#6aa84f", "#999999"];
 
 export function color(i: number): string {
-  return color(i) ?? "#5c544a";
+  return PALETTE[i % PALETTE.length] ?? "#5c544a";
 }
 
 /** "2026-12-08" -> unix seconds at UTC midnight. */
