@@ -62,8 +62,10 @@ def explain_image(record: dict, thresholds: dict | None = None) -> list[str]:
         out.append("Metadata declares the source type: " + ", ".join(declared) + ".")
     elif "provenance" in signals:
         out.append("Metadata: no AI generator declared (absence proves nothing: metadata is easily stripped).")
-    if signals.get("c2pa"):
-        out.append("A C2PA content credential is present.")
+    c2pa = signals.get("c2pa")
+    if isinstance(c2pa, dict) and c2pa.get("present"):
+        state = c2pa.get("validation_state")
+        out.append("A C2PA content credential is present" + (f" (validation: {state})." if state else "."))
 
     # 2. Near-duplicates
     hashes = signals.get("hashes") or {}

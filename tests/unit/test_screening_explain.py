@@ -32,6 +32,9 @@ def test_matches_and_unreliable_hashes_are_explained():
     assert ("Near-duplicate: looks like mirrored image 1 of post P1 by another artist, 3 of 64 bits apart "
             "(flagged when at most 7).") in words
     assert words[-1] == "The AI-detection vendor was not asked: no vendor key is configured on this stage."
+    assert not any("C2PA" in w for w in explain_image({"signals": {"c2pa": {"present": False}}}))
+    assert explain_image({"signals": {"c2pa": {"present": True, "validation_state": "Valid"}}}) == [
+        "A C2PA content credential is present (validation: Valid)."]
     flat = explain_image({"signals": {"hashes": {"reliable": False}}})
     assert flat == ["Near-duplicate check skipped: the picture has too little detail for a reliable hash."]
     assert explain_image({}) == [] and reason_words("odd_code") == "odd code"
