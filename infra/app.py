@@ -62,6 +62,13 @@ GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
         "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
+    # The same unknown path sent WITH `Authorization: Bearer …` is read as a malformed SigV4
+    # signature (403 IncompleteSignatureException, "… not a valid key=value pair (missing
+    # equal-sign) in Authorization header"). No Easel route uses IAM auth, so an invalid
+    # signature can only mean an unknown route: also 404 (local/devserver.py mirrors both).
+    "INVALID_SIGNATURE": {
+        "statusCode": 404,
+        "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
     "DEFAULT_4XX": {
         "responseTemplates": {"application/json": ERROR_JSON % ("bad_request", "$context.error.messageString")}},
     "DEFAULT_5XX": {
@@ -96,7 +103,9 @@ def chalice_stage_config(st: S.StageSettings) -> dict:
         # log groups are created in _functions (chalice 1.34's own API log group is broken)
         "xray": False,  # sampled at API Gateway instead (see _tracing)
         "autogen_policy": True,
-        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false"},
+        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false",
+                                  "METER_FLUSH_EVERY": str(S.METER_FLUSH_EVERY),
+                                  "METER_FLUSH_MAX_AGE_S": str(S.METER_FLUSH_MAX_AGE_S)},
         "lambda_functions": {
             "handle_uploads": {
                 "lambda_memory_size": st.uploads.memory_mb,
@@ -140,6 +149,7 @@ class EaselStack(cdk.Stack):
             for name, path in layer_dirs.items()}
         self._functions()
         self._api_gateway()
+        self.api_origin = self._api_function_url()
         self.media_cdn = self._media_cdn()
         self.api_cdn = self._api_cdn()
         self._function_environment()
@@ -358,9 +368,33 @@ class EaselStack(cdk.Stack):
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD),
             price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3)
 
+    # -- the API's front door (issue 15): a function URL behind CloudFront ---------------------
+    def _api_function_url(self) -> origins.HttpOrigin:
+        """The API function's URL as the API CDN's origin, instead of API Gateway REST ($3.50 per
+        million requests; a function URL has no per-request charge). Chalice's handler reads
+        the URL's payload 2.0 through chalicelib/function_url.py. The URL is public to Lambda's
+        auth (CloudFront's OAC would make every POST/PUT client sign its body hash), so
+        CloudFront adds a generated secret header that the handler requires; WAF and rate rules
+        sit on the CloudFront distribution; reserved concurrency caps the function. The REST
+        API that chalice still creates stays as it is (nothing routes to it)."""
+        fn = self.chalice.get_resource(API_FUNCTION)
+        secret = secretsmanager.Secret(
+            self, "ApiOriginSecret", description=f"easel {self.stage}: CloudFront -> API origin header",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=48))
+        url = lambda_.CfnUrl(self, "ApiFunctionUrl", target_function_arn=fn.get_att("Arn").to_string(),
+                             auth_type="NONE", invoke_mode="BUFFERED")
+        lambda_.CfnPermission(self, "ApiFunctionUrlInvokeUrl", action="lambda:InvokeFunctionUrl",
+                              function_name=fn.ref, principal="*", function_url_auth_type="NONE")
+        lambda_.CfnPermission(self, "ApiFunctionUrlInvoke", action="lambda:InvokeFunction",
+                              function_name=fn.ref, principal="*", invoked_via_function_url=True)
+        value = secret.secret_value.unsafe_unwrap()  # a dynamic reference, resolved by CloudFormation
+        self.chalice.add_environment_variable("ORIGIN_VERIFY_SECRET", value, API_FUNCTION)
+        domain = cdk.Fn.select(2, cdk.Fn.split("/", url.attr_function_url))
+        return origins.HttpOrigin(domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                                  custom_headers={"x-origin-verify": value})
+
     def _api_cdn(self) -> cloudfront.Distribution:
-        rest_api = self.chalice.get_resource(REST_API)
-        domain = cdk.Fn.join("", [rest_api.ref, ".execute-api.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX])
         # Public GETs carry Cache-Control: public, s-maxage=N (app.py); everything else says
         # private/no-store. TTL 0 by default = CloudFront follows the origin's Cache-Control.
         # Authorization is in the cache key, which is also how CloudFront forwards it.
@@ -380,8 +414,7 @@ class EaselStack(cdk.Stack):
         return cloudfront.Distribution(
             self, "ApiCdn", comment=f"easel {self.stage} API",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.HttpOrigin(domain, origin_path="/api",
-                                          protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY),
+                origin=self.api_origin,  # the function URL (_api_function_url)
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,

@@ -40,6 +40,7 @@ from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayExc
 from local import throttle, webstatic
 
 ROOT = Path(__file__).resolve().parents[1]
+LOCAL_METER_FLUSH = "/__local/meter/flush"
 NOT_FOUND = json.dumps({"error": {"code": "not_found", "message": "No such route."}}).encode()
 DEFAULT_ENVIRONMENTS = 4
 
@@ -71,10 +72,30 @@ class EaselRequestHandler(ChaliceRequestHandler):
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _easel_handle
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
-        if isinstance(error, ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
+        body = error.body or b""
+        # Unknown route: "Missing Authentication Token", or with an Authorization header the
+        # gateway's SigV4 complaint (infra/app.py maps both gateway responses to this 404).
+        if isinstance(error, ForbiddenError) and (b"Missing Authentication Token" in body
+                                                  or b"Authorization header requires" in body):
             self._send_http_response(404, {"Content-Type": "application/json"}, NOT_FOUND)
             return
         super()._send_error_response(error)
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        # Local only (never in the deployed API): write the meter's buffered usage now, so the
+        # cost benchmark can read exact per-phase figures while the API batches its writes as
+        # deployed (METER_FLUSH_EVERY; chalicelib/metering). Each environment has its own
+        # buffer: bench/bench_costs.py `settle` flushes every one.
+        if self.path == LOCAL_METER_FLUSH:
+            from chalicelib import metering
+
+            metering.flush()
+            # Held briefly, so that N concurrent flush requests reach N different environments
+            # (only an idle environment accepts a connection); the answer names this one.
+            time.sleep(0.5)
+            self._send_http_response(204, {}, b"")
+            return
+        self._generic_handle()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         sys.stderr.write(f"api[{self.environment}]: " + (format % args) + "\n")

@@ -34,7 +34,9 @@ export function reasonText(reason: string): string {
 export function PostStatus({ post }: { post: Pick<Post, "status" | "screening"> }) {
   const reasons = ((post.screening as { reasons?: string[] } | undefined)?.reasons ?? []).filter(Boolean);
   const label = statusLabel(post.status);
-  const approval = (post.screening as { approval?: { decision?: string; note?: string | null } } | undefined)?.approval;
+  // The latest moderator decision that published the post (approve / label mature), with its note.
+  const decisions = (post.screening as { moderation?: { decision?: string; note?: string | null }[] } | undefined)?.moderation ?? [];
+  const approval = [...decisions].reverse().find((m) => m.decision === "approve" || m.decision === "label_mature");
   const explain: Record<string, string> = {
     Processing: "Screening your work: checking the files, their metadata and whether they are human-made.",
     Published: "Live on your profile and in your followers' feeds.",
