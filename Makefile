@@ -51,7 +51,7 @@ rotate-keys: $(STAMP)
 	$(PY) -m local.admin rotate-keys
 
 # -- infra (issue 7): offline synth, layers, deploy. See docs/deploy.md. ---------------------
-.PHONY: infra-install synth layers deploy smoke
+.PHONY: infra-install synth layers deploy deploy-web smoke
 INFRA_STAMP := $(VENV)/.infra-installed
 CDK_CLI_VERSION ?= 2.1148.1
 STAGE ?= dev
@@ -71,6 +71,11 @@ layers: $(INFRA_STAMP)
 deploy: $(INFRA_STAMP) layers
 	npx --yes aws-cdk@$(CDK_CLI_VERSION) deploy --app "$(CURDIR)/$(PY) -m infra.app" \
 	  --output "$(CURDIR)/infra/out/cdk.out" -c stage=$(STAGE) --require-approval never
+
+# The web app's build to the stage's bucket behind CloudFront (after `make deploy`).
+deploy-web: $(INFRA_STAMP)
+	$(PY) -m local.webbuild
+	$(PY) -m infra.deploy_web --stage $(STAGE)
 
 smoke: $(INFRA_STAMP)
 	$(PY) -m infra.smoke --stage $(STAGE)

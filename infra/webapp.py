@@ -16,14 +16,17 @@ HTML_CACHE_CONTROL = "public, max-age=0, s-maxage=60, must-revalidate"
 X_ROBOTS_TAG = "noai, noimageai"
 
 
-def content_security_policy(upload_origins: list[str]) -> str:
+def content_security_policy(upload_origins: list[str], img_origins: list[str] | None = None) -> str:
+    """`upload_origins`: where presigned POSTs go; `img_origins`: a media CDN on its own domain
+    (production; locally media is same-origin under /media)."""
     connect = " ".join(["'self'", *upload_origins])
+    # + the uploads bucket: moderators see originals through short-lived presigned GETs
+    img = " ".join(["'self'", "blob:", "data:", *(img_origins or []), *upload_origins])
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        # + the uploads bucket: moderators see originals through short-lived presigned GETs
-        " ".join(["img-src 'self' blob: data:", *upload_origins]),
+        f"img-src {img}",
         "font-src 'self'",
         f"connect-src {connect}",
         "manifest-src 'self'",

@@ -27,7 +27,7 @@ export default tseslint.config(
   {
     files: ["src/features/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["../../features/**", "../../app/**", "../*/**", "!../components/**", "!../api/**", "!../hooks/**"], message: "a feature never imports another feature or the app" }] }],
+      "no-restricted-imports": ["error", { patterns: [{ group: ["../../features/**", "../../app/**", "../[a-z]*/**", "../[a-z]*"], message: "a feature never imports another feature or the app" }] }],
     },
   },
   { files: ["scripts/**", "*.config.*"], languageOptions: { globals: globals.node } },

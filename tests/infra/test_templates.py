@@ -153,6 +153,51 @@ def test_media_only_via_cloudfront_oac_with_marks(templates: dict, stage: str) -
 
 
 @stages
+def test_web_app_is_the_default_origin_with_a_strict_csp(templates: dict, stage: str) -> None:
+    t = templates[stage]
+    web = props(t, "WebBucket")
+    assert web["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    web_policy = [v for v in of_type(t, "AWS::S3::BucketPolicy").values()
+                  if v["Properties"]["Bucket"] == {"Ref": "WebBucket"}][0]
+    allows = [s for s in web_policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)  # OAC only
+    (dist,) = [v["Properties"]["DistributionConfig"] for v in of_type(t, "AWS::CloudFront::Distribution").values()
+               if "web app" in v["Properties"]["DistributionConfig"]["Comment"]]
+    assert dist["DefaultRootObject"] == "index.html"
+    origins = {o["Id"]: o for o in dist["Origins"]}
+    default = dist["DefaultCacheBehavior"]
+    assert "S3OriginConfig" in origins[default["TargetOriginId"]] and origins[default["TargetOriginId"]]["OriginAccessControlId"]
+    (assoc,) = default["FunctionAssociations"]
+    assert assoc["EventType"] == "viewer-request"  # client routes -> /index.html, this behaviour only
+    code = one(t, "AWS::CloudFront::Function")["Properties"]["FunctionCode"]
+    assert "/index.html" in code
+    paths = {b["PathPattern"]: b for b in dist["CacheBehaviors"]}
+    assert set(paths) == {"/v1/*", "/robots.txt", "/.well-known/*", "/assets/*"}
+    for api_path in ("/v1/*", "/robots.txt", "/.well-known/*"):
+        assert "CustomOriginConfig" in origins[paths[api_path]["TargetOriginId"]]
+        assert "FunctionAssociations" not in paths[api_path]  # the API's own 404s stay JSON
+    assert "S3OriginConfig" in origins[paths["/assets/*"]["TargetOriginId"]]
+    caches = {v["Properties"]["CachePolicyConfig"]["Name"]: v["Properties"]["CachePolicyConfig"]
+              for v in of_type(t, "AWS::CloudFront::CachePolicy").values()}
+    assert caches[f"easel-{stage}-web-assets"]["MinTTL"] == 365 * 86400
+    assert caches[f"easel-{stage}-web-html"]["MaxTTL"] <= 300
+    policies = {v["Properties"]["ResponseHeadersPolicyConfig"]["Name"]: v["Properties"]["ResponseHeadersPolicyConfig"]
+                for v in of_type(t, "AWS::CloudFront::ResponseHeadersPolicy").values()}
+    web_headers = policies[f"easel-{stage}-web"]
+    assert {h["Header"]: h["Value"] for h in web_headers["CustomHeadersConfig"]["Items"]}["X-Robots-Tag"] == "noai, noimageai"
+    csp = json.dumps(web_headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
+                      "base-uri 'self'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "UploadsBucket" in csp and "MediaCdn" in csp  # presigned POSTs and the media domain
+    (cors,) = props(t, "UploadsBucket")["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["POST"]  # browsers upload straight to S3
+    outputs = t["Outputs"]
+    assert "WebBucketName" in outputs and "WebDistributionId" in outputs
+
+
+@stages
 def test_functions_runtime_memory_concurrency_layers_logs(templates: dict, stage: str) -> None:
     t, st = templates[stage], S.get(stage)
     fns = of_type(t, "AWS::Serverless::Function")

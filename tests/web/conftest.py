@@ -61,6 +61,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def screenshot(page: Any, name: str) -> None:
     """The current page at phone and desktop widths (full page)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
     original = page.viewport_size
     for label, (width, height) in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})

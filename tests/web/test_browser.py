@@ -107,7 +107,8 @@ def test_sign_up_post_two_images_and_a_follower_sees_them(new_context: Any, tmp_
     expect(fan.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
     fan.get_by_label("Add a comment").fill("The light on the water!")
     fan.get_by_role("button", name="Post comment").click()
-    expect(fan.get_by_text("The light on the water!")).to_be_visible()
+    expect(fan.get_by_role("region", name="Comments").get_by_role("listitem")
+           .filter(has_text="The light on the water!")).to_be_visible()
     expect(fan.get_by_role("button", name="Repost")).to_be_visible()
     expect(fan.get_by_role("button", name="Report")).to_be_visible()
     screenshot(fan, "post-page")
@@ -227,6 +228,6 @@ def test_every_page_renders_at_phone_and_desktop_widths(page: Page) -> None:
                           ("/settings/profile", "Edit profile")):
         page.goto(path)
         expect(page.get_by_role("heading", level=1).first).to_contain_text(heading)
-        screenshot(page, path.strip("/").replace("/", "-").replace("@", "at-") or "home")
+        screenshot(page, "own-profile" if path.startswith("/@") else path.strip("/").replace("/", "-"))
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile("/login$"))

@@ -4,6 +4,13 @@ import { MatureGate } from "./MatureGate";
 import { PostImage } from "./PostImage";
 import { useMe } from "../lib/useSession";
 
+const HEART = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.2 5.2 3 1.6-1.8 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21Z";
+const BUBBLE = "M4 5h16v11H9l-5 4V5Z";
+
+function Icon({ d }: { d: string }) {
+  return <svg aria-hidden="true" width="15" height="15" viewBox="0 0 24 24"><path d={d} fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" /></svg>;
+}
+
 /** A post in a list: an article whose heading is its title. */
 export function PostCard({ post, eager = false }: { post: Post | ListedPost; eager?: boolean }) {
   const me = useMe();
@@ -37,8 +44,8 @@ export function PostCard({ post, eager = false }: { post: Post | ListedPost; eag
         <p className="post-card__stats">
           <span title="Human-made: screened on upload" className="mark">Human-made</span>
           {mature && <span className="mark mark--mature">Mature</span>}
-          <span aria-label={`${post.likes_count} likes`}>♥ {post.likes_count}</span>
-          <span aria-label={`${post.comments_count} comments`}>💬 {post.comments_count}</span>
+          <span className="stat" title="Likes"><Icon d={HEART} /><span className="visually-hidden">Likes:</span> {post.likes_count}</span>
+          <span className="stat" title="Comments"><Icon d={BUBBLE} /><span className="visually-hidden">Comments:</span> {post.comments_count}</span>
         </p>
       </div>
     </article>

@@ -48,7 +48,8 @@ export function JobsPage() {
         <button type="submit" className="secondary">Filter</button>
       </form>
       {q.error && <ErrorNotice error={apiError(q.error)} />}
-      {q.data?.items.length === 0 && <p className="empty">No open jobs match.</p>}
+      {q.isPending && <p role="status">Loading…</p>}
+      {q.data?.items.length === 0 && <p className="empty">No open jobs match. {signedIn ? "Know of one? Post it." : ""}</p>}
       <ul className="job-list">
         {q.data?.items.map((job) => <JobCard key={job.id} job={job} onEdit={() => { setEditing(job); setComposing(true); }} />)}
       </ul>

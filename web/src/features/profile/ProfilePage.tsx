@@ -78,8 +78,8 @@ function ProfileHeader({ profile }: { profile: Profile }) {
         ))}</ul>
       )}
       <p className="profile__counts">
-        <span><strong>{profile.posts_count}</strong> posts</span>
-        <span><strong>{profile.followers_count}</strong> followers</span>
+        <span><strong>{profile.posts_count}</strong> {profile.posts_count === 1 ? "post" : "posts"}</span>
+        <span><strong>{profile.followers_count}</strong> {profile.followers_count === 1 ? "follower" : "followers"}</span>
         <span><strong>{profile.following_count}</strong> following</span>
       </p>
     </header>

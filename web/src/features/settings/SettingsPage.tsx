@@ -6,6 +6,16 @@ import { useMe } from "../../lib/useSession";
 import { ErrorNotice } from "../../components/Notice";
 import { usePageTitle } from "../../components/usePageTitle";
 
+/** "Chrome on Linux" rather than the whole user-agent string. */
+function device(ua: string | null): string {
+  if (!ua) return "Unknown device";
+  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chrome"
+    : /Safari\//.test(ua) ? "Safari" : /curl|python|okhttp/i.test(ua) ? "An app" : "A browser";
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS"
+    : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
 export function SettingsPage() {
   usePageTitle("Settings");
   const me = useMe();
@@ -65,7 +75,7 @@ function Sessions() {
       <ul className="session-list">
         {q.data?.items.map((s) => (
           <li key={s.id}>
-            <span>{s.user_agent ?? "Unknown device"}{s.current && <strong> (this device)</strong>}</span>
+            <span title={s.user_agent ?? undefined}>{device(s.user_agent)}{s.current && <strong> (this device)</strong>}</span>
             <span className="muted">last used {new Date(s.last_used_at).toLocaleString()}</span>
             {!s.current && <button type="button" className="link" onClick={() => void end(s.id)}>End session</button>}
           </li>
