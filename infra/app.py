@@ -637,11 +637,6 @@ class EaselStack(cdk.Stack):
         m = self._metrics()
         five = cdk.Duration.minutes(5)
         table, queue = self.table, self.queues[R.UPLOAD_QUEUE.logical_id]
-        api = {"ApiName": f"easel-{self.stage}", "Stage": "api"}
-
-        def gw(name: str, stat: str = "Sum", label: str | None = None) -> cw.Metric:
-            return cw.Metric(namespace="AWS/ApiGateway", metric_name=name, statistic=stat, period=five,
-                             dimensions_map=api, label=label)
 
         def per_function(name: str, stat: str = "Sum") -> list[cw.IMetric]:
             return [self._fn_metric(fn, name, stat).with_(label=fn) for fn in ALL_FUNCTIONS]
@@ -670,10 +665,17 @@ class EaselStack(cdk.Stack):
                            left_annotations=[cw.HorizontalAnnotation(value=1, label="saver"),
                                              cw.HorizontalAnnotation(value=2, label="survival")]),
         )
+        # The API's front door is the function URL behind CloudFront (_api_function_url): its
+        # requests, 4xx/5xx and latency are the function URL's metrics (AWS/Lambda Url*).
+        def url(name: str, stat: str = "Sum", label: str | None = None) -> cw.Metric:
+            return self._fn_metric(API_FUNCTION, name, stat).with_(label=label or name)
+
         dash.add_widgets(
-            cw.GraphWidget(title="API requests and 4xx/5xx", left=[gw("Count", label="requests")],
-                           right=[gw("4XXError", label="4xx"), gw("5XXError", label="5xx")], width=8),
-            cw.GraphWidget(title="API latency (ms)", left=[gw("Latency", "p50", "p50"), gw("Latency", "p95", "p95"),
+            cw.GraphWidget(title="API requests and 4xx/5xx (function URL)",
+                           left=[url("UrlRequestCount", label="requests")],
+                           right=[url("Url4xxCount", label="4xx"), url("Url5xxCount", label="5xx")], width=8),
+            cw.GraphWidget(title="API latency (ms)", left=[url("UrlRequestLatency", "p50", "p50"),
+                                                           url("UrlRequestLatency", "p95", "p95"),
                                                            m["api_duration_p95"].with_(label="API Lambda p95")],
                            width=8),
             cw.GraphWidget(title="CloudFront API requests", left=[m["cdn_requests"]], width=8),

@@ -327,7 +327,8 @@ def test_dashboard_shows_every_signal_and_stays_in_the_free_tier(templates: dict
     metrics = [m for w in widgets for m in w["properties"].get("metrics", [])]
     names = [(m[0], m[1]) for m in metrics if isinstance(m, list) and len(m) >= 2]
     assert len(metrics) <= 50  # the free tier: 3 dashboards of up to 50 metrics each
-    want = {("AWS/ApiGateway", "4XXError"), ("AWS/ApiGateway", "5XXError"), ("AWS/ApiGateway", "Latency"),
+    want = {("AWS/Lambda", "UrlRequestCount"), ("AWS/Lambda", "Url4xxCount"), ("AWS/Lambda", "Url5xxCount"),
+            ("AWS/Lambda", "UrlRequestLatency"),
             ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/Lambda", "ConcurrentExecutions"),
             ("AWS/DynamoDB", "ReadThrottleEvents"), ("AWS/DynamoDB", "WriteThrottleEvents"),
             ("AWS/DynamoDB", "ConsumedReadCapacityUnits"), ("AWS/DynamoDB", "ConsumedWriteCapacityUnits"),
