@@ -59,6 +59,9 @@ GUARD_LEVELS = ["normal", "saver", "survival"]
 GUARD_STATE = {"level": {"enum": GUARD_LEVELS}, "since": nullable(STR), "reason": STR,
                "pinned": nullable({"enum": GUARD_LEVELS})}
 
+IMPORT_STATES = ["uploading", "reading", "importing", "done", "failed"]
+IMPORT_OUTCOMES = ["published", "held_for_review", "rejected", "skipped", "failed"]
+
 SCHEMAS: dict[str, dict] = {
     "Error": obj({"error": obj({"code": STR, "message": STR}, {"field": STR})}),
     "Tokens": obj({"access_token": STR, "refresh_token": STR, "token_type": STR, "expires_in": INT}),
@@ -74,7 +77,8 @@ SCHEMAS: dict[str, dict] = {
                  "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR,
                  "likes_count": COUNT, "comments_count": COUNT, "reposts_count": COUNT},
                 {"liked_by_me": BOOL, "screening": {"type": "object"}, "pinned": BOOL,
-                 "reposted_by": ref("UserRef"), "protected": BOOL}),
+                 "reposted_by": ref("UserRef"), "protected": BOOL,
+                 "first_posted_at": {"type": "string", "description": "An imported work's original date."}}),
     "ListedPost": {"allOf": [ref("Post"), obj({"mature": BOOL, "blurred": BOOL}, {"liked_by_me": {
         "type": "boolean", "description": "Signed-in viewers only (the response is then private, no ETag); "
                                           "absent from anonymous, cacheable pages."}})]},
@@ -241,6 +245,23 @@ SCHEMAS: dict[str, dict] = {
     "Jwks": obj({"keys": {"type": "array", "items": {"type": "object"}}}),
     "TdmRep": {"type": "array", "items": obj({"location": STR, "tdm-reservation": INT})},
     "OpenApi": obj({"openapi": STR, "paths": {"type": "object"}}),
+    # -- portability (issue 18, docs/portability.md)
+    "Import": obj({"id": STR, "source": {"enum": ["instagram", "easel"]}, "state": {"enum": IMPORT_STATES},
+                   "total": COUNT, "counts": obj({k: COUNT for k in IMPORT_OUTCOMES + ["pending"]}),
+                   "error": nullable(obj({"code": STR, "message": STR})), "notes": STRS, "created_at": STR,
+                   "updated_at": nullable(STR), "finished_at": nullable(STR)}),
+    "ImportEntry": obj({"seq": COUNT, "path": STR, "media": STRS, "title": nullable(STR),
+                        "first_posted_at": nullable(STR), "status": {"enum": IMPORT_OUTCOMES + [
+                            "pending", "waiting", "importing"]}, "reason": nullable(STR), "post_id": nullable(STR)}),
+    "ImportDetail": {"allOf": [ref("Import"), obj({"items": {"type": "array", "items": ref("ImportEntry")},
+                                                   "next_cursor": CURSOR})]},
+    "ImportCreated": obj({"import": ref("Import"), "upload": ref("Upload")}),
+    "ImportPage": obj({"items": {"type": "array", "items": ref("Import")}, "next_cursor": CURSOR}),
+    "Archive": obj({"id": nullable(STR), "state": {"enum": ["none", "queued", "building", "ready", "failed",
+                                                            "expired"]},
+                    "requested_at": nullable(STR), "ready_at": nullable(STR), "size": nullable(INT),
+                    "download_url": nullable(STR), "expires_at": nullable(STR),
+                    "counts": nullable({"type": "object", "additionalProperties": INT}), "error": nullable(STR)}),
 }
 
 EMPLOYMENT_TYPES = ["full_time", "part_time", "contract", "freelance", "internship", "temporary"]
@@ -349,6 +370,9 @@ REQUEST_BODIES: dict[str, dict] = {
                           "fx_usd": {"type": "object", "additionalProperties": {"type": "number",
                                                                                  "exclusiveMinimum": 0}}}),
     "guard_pin": obj({"pin": nullable({"enum": GUARD_LEVELS})}),
+    "create_import": obj({"source": {"enum": ["instagram", "easel"]},
+                          "content_length": {"type": "integer", "minimum": 22, "maximum": 5 * 1024 ** 3,
+                                             "description": "The ZIP's size in bytes (at most 5 GB)."}}),
     "donation": obj({"amount": {"type": ["string", "number"], "description": "A positive decimal amount."},
                      "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"}},
                     {"note": nullable({"type": "string", "maxLength": 500}),
@@ -680,6 +704,22 @@ def paths() -> dict[str, dict]:
         "/v1/webhooks/donations": {"post": op(
             "Ko-fi's webhook (authenticated by the verification token inside `data`); duplicates are "
             "acknowledged.", (200, "WebhookReceived"), form="kofi", tag="admin")},
+        # -- portability: imports and the archive (docs/portability.md)
+        "/v1/imports": {
+            "post": op("Start an import of an Instagram export or an Easel archive: the import and a presigned "
+                       "POST for the ZIP (up to 5 GB).", (201, "ImportCreated"), auth="required",
+                       body="create_import", tag="portability"),
+            "get": op("Your imports, newest first.", (200, "ImportPage"), auth="required", params=PAGE,
+                      tag="portability")},
+        "/v1/imports/{import_id}": {"get": op(
+            "An import: state, counts per outcome and its entries (path, post, status, reason), paginated.",
+            (200, "ImportDetail"), auth="required", params=[_param("import_id", "path", ID), *PAGE],
+            tag="portability")},
+        "/v1/me/archive": {
+            "post": op("Ask for an archive of your account (202; one a day, then 429).", (202, "Archive"),
+                       auth="required", tag="portability"),
+            "get": op("Your latest archive: its state and, when ready, a download link (at most 7 days).",
+                      (200, "Archive"), auth="required", tag="portability")},
         "/media/p/{post_id}/{name}": {"get": op(
             "Local platform only: a derivative (CloudFront + S3 in production).", None, tag="platform",
             params=[POST_ID, _param("name", "path", {"type": "string", "maxLength": 60})], public=True,

@@ -273,6 +273,9 @@ def test_secret_rotation_and_mail(templates: dict, stage: str) -> None:
     p = props(t, R.SIGNING_KEYS_SECRET.logical_id)
     assert p["Name"] == R.SIGNING_KEYS_SECRET.name(stage)
     assert json.loads(p["SecretString"]) == {"uninitialised": True}  # nothing secret in the template
+    c2pa = props(t, R.C2PA_SIGNER_SECRET.logical_id)  # Content Credentials key: created empty, filled by hand
+    assert c2pa["Name"] == R.C2PA_SIGNER_SECRET.name(stage) and json.loads(c2pa["SecretString"]) == {
+        "uninitialised": True}
     rot = one(t, "AWS::SecretsManager::RotationSchedule")["Properties"]
     assert rot["RotationRules"]["ScheduleExpression"] == f"rate({S.get(stage).secret_rotation_days} days)"
     one(t, "AWS::SES::EmailIdentity")
