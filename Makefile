@@ -23,6 +23,7 @@ $(RUN_STAMP): requirements.txt requirements-local.txt
 install: $(STAMP)
 
 run: $(RUN_STAMP)
+	$(PY) -m local.webbuild
 	$(PY) -m local.platform
 
 # The suite runs on every core (pytest-xdist; one test file stays on one worker, each worker
@@ -32,7 +33,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The web app alone (npm ci when the lockfile changed, vite build when a source changed).
-web: $(STAMP)
+web: $(RUN_STAMP)
 	$(PY) -m local.webbuild
 
 clean:

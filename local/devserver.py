@@ -69,7 +69,7 @@ class EaselRequestHandler(ChaliceRequestHandler):
             return
         self._generic_handle()
 
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _easel_handle
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _easel_handle  # do_POST below
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         body = error.body or b""
@@ -95,7 +95,7 @@ class EaselRequestHandler(ChaliceRequestHandler):
             time.sleep(0.5)
             self._send_http_response(204, {}, b"")
             return
-        self._generic_handle()
+        self._easel_handle()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         sys.stderr.write(f"api[{self.environment}]: " + (format % args) + "\n")

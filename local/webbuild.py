@@ -4,6 +4,8 @@ source changed. Stamps hold the hashes, so `make run` costs nothing when nothing
 Run: python -m local.webbuild [--force]"""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -31,7 +33,23 @@ def _read(stamp: Path) -> str:
     return stamp.read_text().strip() if stamp.exists() else ""
 
 
+@contextlib.contextmanager
+def _exclusive():
+    """One install/build at a time (test workers may ask for it at once)."""
+    with open(WEB / ".build-lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_deps() -> None:
+    with _exclusive():
+        _ensure_deps()
+
+
+def _ensure_deps() -> None:
     lock = _digest([WEB / "package-lock.json"])
     if _read(DEPS_STAMP) == lock:
         return
@@ -45,12 +63,13 @@ def ensure_deps() -> None:
 
 def ensure_built(force: bool = False) -> Path:
     """web/dist, rebuilt only when a source or the lockfile changed."""
-    ensure_deps()
-    sources = _digest([WEB / s for s in SOURCES if (WEB / s).exists()])
-    if force or _read(BUILD_STAMP) != sources or not (WEB / "dist" / "index.html").exists():
-        print("web: building the app (vite build)", flush=True)
-        subprocess.run([shutil.which("npm") or "npm", "run", "build"], cwd=WEB, check=True)
-        BUILD_STAMP.write_text(sources)
+    with _exclusive():
+        _ensure_deps()
+        sources = _digest([WEB / s for s in SOURCES if (WEB / s).exists()])
+        if force or _read(BUILD_STAMP) != sources or not (WEB / "dist" / "index.html").exists():
+            print("web: building the app (vite build)", flush=True)
+            subprocess.run([shutil.which("npm") or "npm", "run", "build"], cwd=WEB, check=True)
+            BUILD_STAMP.write_text(sources)
     return WEB / "dist"
 
 

@@ -402,7 +402,8 @@ def test_api_cdn_reaches_the_function_url_with_the_origin_secret(templates: dict
     dist = [d["Properties"]["DistributionConfig"] for d in of_type(t, "AWS::CloudFront::Distribution").values()
             if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")]
     assert len(dist) == 1
-    (origin,) = dist[0]["Origins"]
+    # The web app's bucket is that distribution's default origin (issue 12); the API is the one custom origin.
+    (origin,) = [o for o in dist[0]["Origins"] if "CustomOriginConfig" in o]
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
     assert headers["x-origin-verify"] == env and "resolve:secretsmanager" in json.dumps(env)

@@ -16,6 +16,12 @@ from local.platform import Platform
 from local.webbuild import ensure_built
 from tests.e2e.conftest import running_platform
 
+from playwright.sync_api import expect
+
+# Sign-up hashes a password and screening runs real detectors: on a busy 2-core machine an
+# action can take several seconds, so assertions wait up to 20 s (they return as soon as true).
+expect.set_options(timeout=20_000)
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / ".artifacts" / "screenshots"

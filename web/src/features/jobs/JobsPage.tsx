@@ -115,6 +115,7 @@ function JobForm({ job, onDone }: { job: Job | null; onDone: () => void }) {
       <label>Closes on<input name="closes_at" type="date" required defaultValue={job?.closes_at.slice(0, 10) ?? inMonth} /></label>
       <label>Apply link<input name="apply_url" type="url" defaultValue={job?.apply_url ?? ""} /></label>
       <label>Apply e-mail<input name="apply_email" type="email" defaultValue={job?.apply_email ?? ""} /></label>
+      <p className="hint">Give a link or an e-mail address (or both) for applications.</p>
       <ErrorNotice error={error} />
       <p><button type="submit">{job ? "Save job" : "Post job"}</button> <button type="button" className="secondary" onClick={onDone}>Cancel</button></p>
     </form>

@@ -26,7 +26,12 @@ if (typeof window !== "undefined") {
   window.addEventListener("storage", (event) => session.handleStorage(event));
 }
 
-export const api = createFetchClient<paths>({ baseUrl: origin, fetch: (request) => session.fetch(request) });
+// GETs revalidate with the server (ETag → 304 is cheap) instead of trusting the browser's copy
+// of a public response (max-age): after a change the app must see its own write at once.
+export const api = createFetchClient<paths>({
+  baseUrl: origin,
+  fetch: (request) => session.fetch(request.method === "GET" ? new Request(request, { cache: "no-cache" }) : request),
+});
 export const $api = createQueryHooks(api);
 
 /** The API's error shape, `{"error": {"code", "message", "field"?}}`, read defensively. */
