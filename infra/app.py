@@ -718,24 +718,77 @@ class EaselStack(cdk.Stack):
             self.alarms.append(alarm)
 
     def _dashboard(self) -> None:
+        """One dashboard per stage (`easel-<stage>-founders`). CloudWatch's free tier is 3
+        dashboards of up to 50 metrics each per account: three stages = three dashboards, so
+        this one stays under 50 metrics (tests/infra counts them); docs/deploy.md."""
         m = self._metrics()
+        five = cdk.Duration.minutes(5)
+        table, queue = self.table, self.queues[R.UPLOAD_QUEUE.logical_id]
+
+        def per_function(name: str, stat: str = "Sum") -> list[cw.IMetric]:
+            return [self._fn_metric(fn, name, stat).with_(label=fn) for fn in ALL_FUNCTIONS]
+
+        # Powertools EMF (chalicelib/observability.py): namespace Easel, dimension service=easel.
+        # GuardLevel (0 normal, 1 saver, 2 survival) is emitted on each transition.
+        guard_level = cw.Metric(namespace="Easel", metric_name="GuardLevel", statistic="Maximum",
+                                period=cdk.Duration.hours(1), dimensions_map={"service": "easel"},
+                                label="guard level (0 normal, 1 saver, 2 survival)")
+        budget = float(self.st.monthly_budget_usd)
         dash = cw.Dashboard(self, "FoundersDashboard", dashboard_name=f"easel-{self.stage}-founders",
                             default_interval=cdk.Duration.days(7))
         dash.add_widgets(
-            cw.TextWidget(markdown=f"# Easel {self.stage}\nBudget ${self.st.monthly_budget_usd}/month; "
-                                   "spend per service: Cost Explorer. Alarms go to the cost-alerts topic.",
-                          width=24, height=2),
-            cw.GraphWidget(title="Estimated charges (USD, account)", left=[m["estimated_charges"]], width=8),
-            cw.GraphWidget(title="API requests", left=[m["api_count"], m["api_invocations"]],
-                           right=[m["cdn_requests"]], width=8),
-            cw.GraphWidget(title="Errors / throttles", left=[m["api_errors"], m["api_5xx"], m["uploads_errors"],
-                                                              m["api_throttles"]], width=8),
-            cw.GraphWidget(title="API p95 duration (ms)", left=[m["api_duration_p95"]], width=8),
-            cw.GraphWidget(title="DynamoDB consumed units", left=[m["ddb_units"]], width=8),
-            cw.GraphWidget(title="Upload screening", left=[m["uploads_invocations"], m["dlq_depth"]],
-                           right=[m["queue_age"]], width=8),
-            cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+            cw.TextWidget(markdown=f"# Easel {self.stage}\nBudget ${self.st.monthly_budget_usd}/month. "
+                                   "Spend per service, per feature and per MAU: the web app's /admin page "
+                                   "(the meter). Estimated charges are account-wide (AWS/Billing, us-east-1). "
+                                   "Alarms go to the cost-alerts topic.", width=24, height=2),
+            cw.GraphWidget(title="Estimated charges vs budget (USD, month to date)", left=[m["estimated_charges"]],
+                           left_annotations=[cw.HorizontalAnnotation(value=budget, label="monthly budget",
+                                                                     color="#d62728"),
+                                             cw.HorizontalAnnotation(value=budget * 0.8, label="80 %",
+                                                                     color="#ff7f0e")],
+                           width=12),
+            cw.GraphWidget(title="Budget guard level", left=[guard_level], width=12,
+                           left_y_axis=cw.YAxisProps(min=0, max=2, show_units=False),
+                           left_annotations=[cw.HorizontalAnnotation(value=1, label="saver"),
+                                             cw.HorizontalAnnotation(value=2, label="survival")]),
         )
+        # The API's front door is the function URL behind CloudFront (_api_function_url): its
+        # requests, 4xx/5xx and latency are the function URL's metrics (AWS/Lambda Url*).
+        def url(name: str, stat: str = "Sum", label: str | None = None) -> cw.Metric:
+            return self._fn_metric(API_FUNCTION, name, stat).with_(label=label or name)
+
+        dash.add_widgets(
+            cw.GraphWidget(title="API requests and 4xx/5xx (function URL)",
+                           left=[url("UrlRequestCount", label="requests")],
+                           right=[url("Url4xxCount", label="4xx"), url("Url5xxCount", label="5xx")], width=8),
+            cw.GraphWidget(title="API latency (ms)", left=[url("UrlRequestLatency", "p50", "p50"),
+                                                           url("UrlRequestLatency", "p95", "p95"),
+                                                           m["api_duration_p95"].with_(label="API Lambda p95")],
+                           width=8),
+            cw.GraphWidget(title="CloudFront API requests", left=[m["cdn_requests"]], width=8),
+        )
+        dash.add_widgets(
+            cw.GraphWidget(title="Lambda errors per function", left=per_function("Errors"), width=8),
+            cw.GraphWidget(title="Lambda throttles per function", left=per_function("Throttles"), width=8),
+            cw.GraphWidget(title="Lambda concurrency per function (max)",
+                           left=per_function("ConcurrentExecutions", "Maximum"), width=8),
+        )
+        dash.add_widgets(
+            cw.GraphWidget(title="DynamoDB consumed capacity (units / 5 min)", left=[
+                table.metric_consumed_read_capacity_units(statistic="Sum", period=five, label="read units"),
+                table.metric_consumed_write_capacity_units(statistic="Sum", period=five, label="write units")],
+                width=8),
+            cw.GraphWidget(title="DynamoDB throttled requests", left=[
+                table.metric("ReadThrottleEvents", statistic="Sum", period=five, label="read throttles"),
+                table.metric("WriteThrottleEvents", statistic="Sum", period=five, label="write throttles")],
+                width=8),
+            cw.GraphWidget(title="Upload queue: age of oldest (s) and DLQ depth",
+                           left=[m["queue_age"].with_(label="oldest message age (s)")],
+                           right=[m["dlq_depth"].with_(label="DLQ depth"),
+                                  queue.metric_approximate_number_of_messages_visible(
+                                      statistic="Maximum", period=five, label="waiting")], width=8),
+        )
+        dash.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24))
 
     def _outputs(self) -> None:
         cdk.CfnOutput(self, "ApiUrl", value=f"https://{self.api_cdn.distribution_domain_name}")
