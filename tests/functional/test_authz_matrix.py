@@ -66,6 +66,9 @@ ACCESS: dict[str, str] = {
     "GET /v1/admin/prices": FOUNDER, "PUT /v1/admin/prices": FOUNDER, "GET /v1/admin/guard": FOUNDER,
     "PUT /v1/admin/guard": FOUNDER, "POST /v1/admin/guard/evaluate": FOUNDER, "GET /v1/admin/donations": FOUNDER,
     "POST /v1/admin/donations": FOUNDER, "GET /v1/admin/users/{handle}/role-changes": FOUNDER,
+    "GET /v1/admin/costs/daily": FOUNDER, "GET /v1/admin/costs/monthly": FOUNDER,
+    "GET /v1/imports": SIGNED_IN, "GET /v1/imports/{import_id}": SIGNED_IN, "POST /v1/imports": SIGNED_IN,
+    "GET /v1/me/archive": SIGNED_IN, "POST /v1/me/archive": SIGNED_IN,
 }
 # Roles are separate, not a ladder: a founder is not a moderator unless granted both.
 EVERYONE = {"anonymous", "user", "moderator", "founder"}
@@ -75,7 +78,8 @@ ADMITS = {PUBLIC: EVERYONE, OWN: EVERYONE, SIGNED_IN: {"user", "moderator", "fou
 # their account, the platform's guard level): sent only as anonymous, where they must be refused.
 ONLY_ANONYMOUS = {"POST /v1/auth/logout", "POST /v1/auth/logout-all", "DELETE /v1/me", "POST /v1/auth/password",
                   "PUT /v1/admin/guard", "POST /v1/admin/guard/evaluate", "PUT /v1/admin/budget",
-                  "PUT /v1/admin/prices", "POST /v1/admin/donations"}
+                  "PUT /v1/admin/prices", "POST /v1/admin/donations",
+                  "POST /v1/imports", "POST /v1/me/archive"}  # start background jobs
 
 
 def routes(app: Any) -> list[str]:
