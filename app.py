@@ -89,7 +89,7 @@ def get_user(handle: str) -> Response:
 
 @route("/v1/users/{handle}/follow", methods=["POST", "DELETE"])
 def follow(handle: str) -> Response:
-    principal = authenticate(app.current_request)
+    principal = authenticate(app.current_request, verified=app.current_request.method == "POST")
     social = container.social()
     if app.current_request.method == "POST":
         return json_response(social.follow(principal, handle))

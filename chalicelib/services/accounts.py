@@ -7,6 +7,7 @@ per client address with exponential backoff and a temporary lockout. E-mailed to
 single-use, expiring, and stored as SHA-256 hashes."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -36,6 +37,10 @@ PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism
 # Verified against when the handle does not exist, so both paths cost one argon2 verification.
 _DUMMY_HASH = PASSWORD_HASHER.hash("easel-dummy-password-for-uniform-timing")
 MIN_PASSWORD = 10
+# A refresh token presented again within this many seconds of its rotation (a retried request
+# whose response was lost, two tabs refreshing at once) gets the same new pair instead of
+# ending the session; later it is reuse, and the session ends (OAuth 2.0 Security BCP).
+REFRESH_GRACE_S = 30
 MAX_PASSWORD = MAX_PASSWORD_LENGTH
 KEEP_PREVIOUS_SECRETS = 5
 
@@ -69,8 +74,31 @@ class MailPolicy:
     reset_floor_s: float = 0.35
 
 
+def login_counter_key(account: str, source: str | None) -> tuple[str, str]:
+    """The failure counter of one account from one source (client address; a live session's
+    password re-checks count per session instead)."""
+    return AttemptItem.key("acct", f"{account}|{source or 'unknown'}")
+
+
 def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _grace_pad(old_secret: str) -> bytes:
+    return hashlib.sha512(b"easel-refresh-grace|" + old_secret.encode()).digest()
+
+
+def _seal(new_secret: str, old_secret: str) -> str:
+    """The new secret, readable only by whoever presents the old one (the table holds hashes
+    of secrets, never a usable secret)."""
+    return bytes(a ^ b for a, b in zip(new_secret.encode(), _grace_pad(old_secret))).hex()
+
+
+def _unseal(blob: str, old_secret: str) -> str | None:
+    try:
+        return bytes(a ^ b for a, b in zip(bytes.fromhex(blob), _grace_pad(old_secret))).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _fingerprint(password_hash: str) -> str:
@@ -123,7 +151,10 @@ class AccountService:
         identifier = raw_handle.strip().lower()[:320]
         user_id = self._user_id_for(identifier)
         # Counters are kept for identifiers without an account too: lockouts look the same.
-        acct_key = AttemptItem.key("acct", user_id or f"id:{identifier}")
+        # Per (account, source): failures from one address slow and lock that address's
+        # attempts on this account only, so nobody can lock an artist out of their account
+        # from elsewhere; spraying many accounts from one address hits the address counter.
+        acct_key = login_counter_key(user_id or f"id:{identifier}", client_ip)
         ip_key = AttemptItem.key("ip", client_ip) if client_ip else None
         keys = [acct_key] + ([ip_key] if ip_key else [])
         user, counters = self.attempts.load(keys, user_id)
@@ -218,6 +249,9 @@ class AccountService:
             raise Unauthorized("The session has expired; sign in again.", code="session_expired")
         presented = _hash_secret(secret)
         if not hmac.compare_digest(presented, session.secret_hash):
+            again = self._within_grace(session, secret, presented, now)
+            if again is not None:
+                return self._grace_pair(session, again)
             if any(hmac.compare_digest(presented, old) for old in (session.previous_hashes or [])):
                 # A rotated token came back: someone holds a copy. End the whole session family.
                 self.sessions.revoke(session_id)
@@ -230,13 +264,38 @@ class AccountService:
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         new_secret = secrets.token_urlsafe(32)
         ttl = int(min(now + self.policy.idle_s, session.absolute_expiry))
+        grace = (presented, _seal(new_secret, secret), int(now + REFRESH_GRACE_S))
         if not self.sessions.rotate(session, _hash_secret(new_secret), keep_previous=KEEP_PREVIOUS_SECRETS,
                                     last_used_at=iso(utcnow()),
-                                    expires=datetime.fromtimestamp(ttl, tz=timezone.utc)):
-            # Lost a race with a concurrent refresh of the same token: that is reuse too.
+                                    expires=datetime.fromtimestamp(ttl, tz=timezone.utc), grace=grace):
+            # Lost a race with a concurrent refresh of the same token: the winner's pair, if
+            # it rotated from this very token moments ago; anything else is reuse.
+            current = self.sessions.get(session_id)
+            again = self._within_grace(current, secret, presented, now) if current is not None else None
+            if again is not None:
+                return self._grace_pair(current, again)
             self.sessions.revoke(session_id)
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         return {"tokens": self._token_pair(user, session_id, new_secret)}
+
+    def _within_grace(self, session: SessionItem, secret: str, presented: str, now: float) -> str | None:
+        """The secret this token was rotated into, if that happened under REFRESH_GRACE_S ago
+        and nothing has rotated since (the pair handed out then is still the current one)."""
+        if session.revoked or not session.grace_from or not session.grace_blob or not session.grace_until:
+            return None
+        if session.grace_until < now or not hmac.compare_digest(presented, session.grace_from):
+            return None
+        new_secret = _unseal(session.grace_blob, secret)
+        if new_secret is None or not hmac.compare_digest(_hash_secret(new_secret), session.secret_hash):
+            return None
+        return new_secret
+
+    def _grace_pair(self, session: SessionItem, new_secret: str) -> dict:
+        user = self.users.get(session.user_id)
+        if user is None or user.deletion_requested_at:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        logger.info("refresh retried within the grace window", session_id=session.session_id)
+        return {"tokens": self._token_pair(user, session.session_id, new_secret)}
 
     @staticmethod
     def _alive(session: SessionItem, now: float) -> bool:
@@ -250,6 +309,16 @@ class AccountService:
         if session is None or session.user_id != principal.user_id or not self._alive(session, time.time()):
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         return session
+
+    def live_principal(self, principal: Principal) -> Principal:
+        """Moderator, founder and delete routes: the session must still be live, and roles and
+        verification come from the account now, not from when the token was issued."""
+        self.require_live_session(principal)
+        user = self.users.get(principal.user_id)
+        if user is None or user.deletion_requested_at:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        return dataclasses.replace(principal, roles=frozenset(user.roles or ()),
+                                   email_verified=bool(user.email_verified))
 
     def list_sessions(self, principal: Principal) -> dict:
         now = time.time()
@@ -290,7 +359,9 @@ class AccountService:
         live session; failures count towards the account's lockout like failed logins, so a
         stolen access token cannot guess on."""
         self.require_live_session(principal)
-        acct_key = AttemptItem.key("acct", principal.user_id)
+        # Counted per session: a stolen access token cannot guess on, and failed logins
+        # elsewhere never stop the account's owner from changing the password or leaving.
+        acct_key = login_counter_key(principal.user_id, f"session:{principal.session_id}")
         user, counters = self.attempts.load([acct_key], principal.user_id)
         now = self.clock()
         self._refuse_if_blocked(counters.values(), now)
@@ -400,7 +471,7 @@ class AccountService:
         return {"status": "accepted",
                 "message": "If an account has that address, a reset link is on its way."}
 
-    def confirm_password_reset(self, body: Any) -> dict:
+    def confirm_password_reset(self, body: Any, *, client_ip: str | None = None) -> dict:
         """Works for a locked account too: it proves the mailbox, clears the lockout and ends
         every session (whoever guessed or stole the old password is signed out)."""
         body = v.require_object(body)
@@ -412,11 +483,17 @@ class AccountService:
         if not user.email_verified:  # the mailbox has just been proven
             self.users.set_email_verified(user.user_id, item.email)
         ended = self._end_sessions(user.user_id, keep=None)
-        self.attempts.clear(AttemptItem.key("acct", user.user_id))
+        self.attempts.clear(login_counter_key(user.user_id, client_ip))  # this source's lockout
         logger.info("password reset", user_id=user.user_id, sessions_ended=ended)
         return {"status": "password_reset", "sessions_ended": ended}
 
     # -- what a stage lets unverified accounts do -------------------------------------------
+    def ensure_verified(self, principal: Principal) -> None:
+        """Writes other people see or receive (posts, comments, messages, follows, reports,
+        jobs) need a verified e-mail address unless the stage confirms automatically (dev):
+        an unverified address costs a spammer nothing."""
+        self.ensure_can_post(principal)
+
     def ensure_can_post(self, principal: Principal) -> None:
         """Raise `Forbidden` (code `email_unverified`) when this stage requires a verified
         e-mail address to create posts (AUTO_CONFIRM false) and the account has none. Free
