@@ -63,6 +63,11 @@ class StageSettings:
     mail_from_domain: str = "easel.example"  # SES identity; replace with the real domain
     # The stage's public origin (links in mail); replace with the real domains.
     public_base_url: str = "https://easel.example"
+    # Edge limits (docs/security.md): API Gateway stage throttling (requests/s, burst) and the
+    # WAF's per-address limit over a 5-minute window.
+    api_throttle_rate: int = 50
+    api_throttle_burst: int = 100
+    waf_rate_limit_per_5min: int = 2_000
 
 
 STAGE_SETTINGS: dict[str, StageSettings] = {
@@ -122,6 +127,8 @@ STAGE_SETTINGS: dict[str, StageSettings] = {
         xray_sampling_rate=0.001,
         price_class="PriceClass_100",
         flat_rate_plan="pro",  # $15/month: 10M requests, 50 TB, no overage (CONTEXT.md)
+        api_throttle_rate=3_000,  # ~ the 400 reserved concurrency at ~100 ms a request
+        api_throttle_burst=5_000,
         auto_confirm=False,
         pitr=True,
         deletion_protection=True,
