@@ -4,21 +4,32 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.run-installed
 
 .PHONY: run test install clean
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
+# `make test` installs everything (tests, infra tooling); `make run` only what it runs
+# (requirements-local.txt: the Lambda code, Chalice's local gateway, moto) — no CDK.
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt requirements-infra.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
+
+$(RUN_STAMP): requirements.txt requirements-local.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-local.txt
+	@touch $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m local.platform
 
+# The suite runs on every core (pytest-xdist; one test file stays on one worker, each worker
+# with its own moto endpoint). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .local
@@ -68,3 +79,8 @@ costs: $(STAMP)
 # The cost model benchmark (own platform on free ports; docs/costs.md). BENCH_ARGS=--small for a quick run.
 bench-costs: $(STAMP)
 	$(PY) bench/bench_costs.py $(BENCH_ARGS)
+
+# API cold start: app.py's import time against a bare Chalice app, as a ratio (target <= 1.3).
+.PHONY: bench-cold-start
+bench-cold-start: $(STAMP)
+	$(PY) bench/bench_cold_start.py $(BENCH_ARGS)

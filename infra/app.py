@@ -61,12 +61,18 @@ REST_API = "RestAPI"
 # the API cache key includes only these.
 API_QUERY_PARAMETERS = ("cursor", "from", "group_by", "kind", "limit", "phash", "prefix", "reason", "remote",
                         "tag", "to", "type")
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 
 ERROR_JSON = '{"error":{"code":"%s","message":%s}}'
 GATEWAY_RESPONSES = {
     # API Gateway answers an unknown path with 403 "Missing Authentication Token": say 404.
     "MISSING_AUTHENTICATION_TOKEN": {
+        "statusCode": 404,
+        "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
+    # The same unknown path sent WITH `Authorization: Bearer …` is read as a malformed SigV4
+    # signature (403 IncompleteSignatureException, "… not a valid key=value pair (missing
+    # equal-sign) in Authorization header"). No Easel route uses IAM auth, so an invalid
+    # signature can only mean an unknown route: also 404 (local/devserver.py mirrors both).
+    "INVALID_SIGNATURE": {
         "statusCode": 404,
         "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
     "DEFAULT_4XX": {
@@ -106,7 +112,9 @@ def chalice_stage_config(st: S.StageSettings) -> dict:
         # the placeholder is replaced on every function; no DefaultRole is generated.
         "manage_iam_role": False,
         "iam_role_arn": "arn:aws:iam::000000000000:role/replaced-per-function-by-infra-app",
-        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false"},
+        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false",
+                                  "METER_FLUSH_EVERY": str(S.METER_FLUSH_EVERY),
+                                  "METER_FLUSH_MAX_AGE_S": str(S.METER_FLUSH_MAX_AGE_S)},
         "lambda_functions": {
             "handle_uploads": {
                 "lambda_memory_size": st.uploads.memory_mb,
@@ -152,8 +160,7 @@ class EaselStack(cdk.Stack):
             for name, path in layer_dirs.items()}
         self._functions()
         self._api_gateway()
-        self._stage_throttling()
-        self.origin_verify = self._origin_verify_secret(removal)
+        self.api_origin = self._api_function_url()
         self.web_acl = self._web_acl()
         self.media_cdn = self._media_cdn()
         self.api_cdn = self._api_cdn()
@@ -385,9 +392,33 @@ class EaselStack(cdk.Stack):
             price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             web_acl_id=self.web_acl.attr_arn)
 
+    # -- the API's front door (issue 15): a function URL behind CloudFront ---------------------
+    def _api_function_url(self) -> origins.HttpOrigin:
+        """The API function's URL as the API CDN's origin, instead of API Gateway REST ($3.50 per
+        million requests; a function URL has no per-request charge). Chalice's handler reads
+        the URL's payload 2.0 through chalicelib/function_url.py. The URL is public to Lambda's
+        auth (CloudFront's OAC would make every POST/PUT client sign its body hash), so
+        CloudFront adds a generated secret header that the handler requires; WAF and rate rules
+        sit on the CloudFront distribution; reserved concurrency caps the function. The REST
+        API that chalice still creates stays as it is (nothing routes to it)."""
+        fn = self.chalice.get_resource(API_FUNCTION)
+        secret = secretsmanager.Secret(
+            self, "ApiOriginSecret", description=f"easel {self.stage}: CloudFront -> API origin header",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=48))
+        url = lambda_.CfnUrl(self, "ApiFunctionUrl", target_function_arn=fn.get_att("Arn").to_string(),
+                             auth_type="NONE", invoke_mode="BUFFERED")
+        lambda_.CfnPermission(self, "ApiFunctionUrlInvokeUrl", action="lambda:InvokeFunctionUrl",
+                              function_name=fn.ref, principal="*", function_url_auth_type="NONE")
+        lambda_.CfnPermission(self, "ApiFunctionUrlInvoke", action="lambda:InvokeFunction",
+                              function_name=fn.ref, principal="*", invoked_via_function_url=True)
+        value = secret.secret_value.unsafe_unwrap()  # a dynamic reference, resolved by CloudFormation
+        self.chalice.add_environment_variable("ORIGIN_VERIFY_SECRET", value, API_FUNCTION)
+        domain = cdk.Fn.select(2, cdk.Fn.split("/", url.attr_function_url))
+        return origins.HttpOrigin(domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                                  custom_headers={"x-origin-verify": value})
+
     def _api_cdn(self) -> cloudfront.Distribution:
-        rest_api = self.chalice.get_resource(REST_API)
-        domain = cdk.Fn.join("", [rest_api.ref, ".execute-api.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX])
         # Public GETs carry Cache-Control: public, s-maxage=N (app.py); everything else says
         # private/no-store. TTL 0 by default = CloudFront follows the origin's Cache-Control.
         # Authorization is in the cache key, which is also how CloudFront forwards it.
@@ -408,9 +439,7 @@ class EaselStack(cdk.Stack):
         return cloudfront.Distribution(
             self, "ApiCdn", comment=f"easel {self.stage} API",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.HttpOrigin(domain, origin_path="/api",
-                                          protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-                                          custom_headers={ORIGIN_VERIFY_HEADER: self._origin_verify_value()}),
+                origin=self.api_origin,  # the function URL (_api_function_url)
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
@@ -420,30 +449,9 @@ class EaselStack(cdk.Stack):
             price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             web_acl_id=self.web_acl.attr_arn)
 
-    # -- edge protection (issue 16): WAF, origin verification, throttling -----------------------------
-    def _stage_throttling(self) -> None:
-        """API Gateway stage throttling: a ceiling below the Lambda concurrency cap, per stage."""
-        api = self.chalice.get_resource(REST_API)
-        api.add_override("Properties.MethodSettings", [{
-            "ResourcePath": "/*", "HttpMethod": "*",
-            "ThrottlingRateLimit": self.st.api_throttle_rate, "ThrottlingBurstLimit": self.st.api_throttle_burst}])
-
-    def _origin_verify_secret(self, removal: cdk.RemovalPolicy) -> secretsmanager.Secret:
-        """A random value CloudFront adds to every request it sends the API; the API refuses
-        requests without it (chalicelib/http.py), so execute-api called directly is useless
-        and CloudFront-Viewer-Address can be trusted."""
-        secret = secretsmanager.Secret(
-            self, "OriginVerifySecret", secret_name=f"easel/{self.stage}/origin-verify",
-            description="Header value CloudFront sends the API (X-Origin-Verify)", removal_policy=removal,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                exclude_punctuation=True, include_space=False, password_length=48))
-        secret.node.default_child.override_logical_id("OriginVerifySecret")
-        return secret
-
-    def _origin_verify_value(self) -> str:
-        # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
-        return self.origin_verify.secret_value.unsafe_unwrap()
-
+    # -- edge protection (issue 16): WAF, what reaches the origin -----------------------------------
+    # (The origin-verify header is _api_function_url's; API Gateway stage throttling no longer
+    # applies: nothing routes to the REST API. The function's reserved concurrency caps it.)
     def _api_origin_requests(self) -> cloudfront.OriginRequestPolicy:
         """What the API receives besides the cache key: the headers it reads, the viewer's
         address (per-address login limits), every query string (the cache key lists fewer)."""
@@ -507,7 +515,6 @@ class EaselStack(cdk.Stack):
                                               UPLOADS_FUNCTION)
         self.chalice.add_environment_variable("DONATIONS_WEBHOOK_TOKEN_PARAM", self.donations_param,
                                               API_FUNCTION)
-        self.chalice.add_environment_variable("ORIGIN_VERIFY_SECRET", self._origin_verify_value(), API_FUNCTION)
 
     # -- IAM: one role per function, least privilege -------------------------------------------
     # What each function may do is listed in _grants; tests/conftest.py checks every AWS call

@@ -20,6 +20,11 @@ LAMBDA_RUNTIME = "python3.12"  # manylinux_2_28 wheels (c2pa, onnxruntime) need 
 LAMBDA_ARCHITECTURE = "arm64"  # 20% cheaper per GB-second than x86_64
 LAMBDA_PLATFORM_TAGS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 LAMBDA_PYTHON_VERSION = "3.12"
+# The cost meter folds a warm container's invocations into one usage write (chalicelib/metering,
+# docs/costs.md): at most this many invocations or this many seconds of one container's usage
+# are in memory, and lost if the container dies before its next invocation.
+METER_FLUSH_EVERY = 50
+METER_FLUSH_MAX_AGE_S = 60
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,7 @@ class StageSettings:
     mail_from_domain: str = "easel.example"  # SES identity; replace with the real domain
     # The stage's public origin (links in mail); replace with the real domains.
     public_base_url: str = "https://easel.example"
-    # Edge limits (docs/security.md): API Gateway stage throttling (requests/s, burst) and the
-    # WAF's per-address limit over a 5-minute window.
-    api_throttle_rate: int = 50
-    api_throttle_burst: int = 100
+    # Edge limit (docs/security.md): the WAF's per-address request limit over 5 minutes.
     waf_rate_limit_per_5min: int = 2_000
 
 
@@ -127,8 +129,6 @@ STAGE_SETTINGS: dict[str, StageSettings] = {
         xray_sampling_rate=0.001,
         price_class="PriceClass_100",
         flat_rate_plan="pro",  # $15/month: 10M requests, 50 TB, no overage (CONTEXT.md)
-        api_throttle_rate=3_000,  # ~ the 400 reserved concurrency at ~100 ms a request
-        api_throttle_burst=5_000,
         auto_confirm=False,
         pitr=True,
         deletion_protection=True,

@@ -69,7 +69,8 @@ class Platform:
         py = sys.executable
         for name, args in (("api", [py, "-m", "local.devserver", "--port", str(self.api_port),
                                     "--stage", self.stage]),
-                           ("worker", [py, "-m", "local.worker"])):
+                           ("worker", [py, "-m", "local.worker"]),
+                           ("schedules", [py, "-m", "local.worker", "--schedules"])):
             out = self._log(name)
             self.procs.append(subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=out,
                                                start_new_session=True))
@@ -119,7 +120,8 @@ Easel is running (stage {stage}):
   API             {platform.api_url}          (try {platform.api_url}/v1/health)
   Media           {platform.api_url}/media/...
   AWS endpoint    {platform.endpoint}   (moto server: DynamoDB, S3, SQS, Secrets Manager, SES)
-  Event worker    polling {platform.env['UPLOAD_QUEUE_URL']}
+  API concurrency {platform.env.get('API_CONCURRENCY', '4')} environments, one request at a time each (as Lambda; API_CONCURRENCY=N)
+  Event worker    polling {platform.env['UPLOAD_QUEUE_URL']}; scheduled handlers in their own process
 Ctrl-C stops everything.
 """, flush=True)
         while not stopping:

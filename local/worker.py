@@ -65,6 +65,11 @@ class Worker:
             kwargs["VisibilityTimeout"] = self.visibility_timeout_s
         messages = self.sqs.receive_message(**kwargs).get("Messages", [])
         if not messages:
+            # Idle: write the meter's batched usage (Lambda has no idle hook; a deployed
+            # container writes at METER_FLUSH_EVERY invocations or METER_FLUSH_MAX_AGE_S).
+            from chalicelib import metering
+
+            metering.flush()
             return 0
         event = to_lambda_event(messages, self.queue_arn, self.region)
         try:
@@ -117,6 +122,9 @@ class ScheduleRunner:
             except Exception as exc:  # noqa: BLE001 - like Lambda: one failed run, the next one retries
                 print(f"worker: scheduled {name} raised {exc!r}", file=sys.stderr, flush=True)
         self.runs += 1
+        from chalicelib import metering
+
+        metering.flush()  # idle until the next run: write the meter's batch (see poll_once)
 
     def run(self, stopping: threading.Event) -> None:
         while not stopping.is_set():
@@ -125,6 +133,10 @@ class ScheduleRunner:
 
 
 def main() -> None:
+    """Two roles, each its own process, as each is its own Lambda function in production: the
+    queue's consumer (`handle_uploads`, one batch at a time) and, with `--schedules`,
+    EventBridge's scheduled handlers. No handler ever runs on a second thread beside another
+    (Chalice's app object holds per-invocation state, as Lambda allows: one event at a time)."""
     sys.path.insert(0, str(ROOT))
     from local.devserver import apply_stage_environment
 
@@ -135,12 +147,16 @@ def main() -> None:
         iam_audit.install()
     import app as easel_app
 
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    if "--schedules" in sys.argv[1:]:
+        schedules = ScheduleRunner(easel_app.app, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "15")))
+        print(f"worker: running {len(schedules.handlers)} scheduled handler(s) every {schedules.interval_s:g}s",
+              flush=True)
+        schedules.run(stopping)
+        return
     worker = Worker(os.environ["UPLOAD_QUEUE_URL"], easel_app.handle_uploads)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())
-    schedules = ScheduleRunner(easel_app.app, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "15")))
-    threading.Thread(target=schedules.run, args=(worker.stopping,), name="schedules", daemon=True).start()
-    print(f"worker: running {len(schedules.handlers)} scheduled handler(s) every {schedules.interval_s:g}s",
-          flush=True)
+    worker.stopping = stopping
     print("worker: polling the upload queue", flush=True)
     try:
         worker.run()

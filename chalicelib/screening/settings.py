@@ -53,6 +53,12 @@ class ScreeningSettings:
     breaker_cooldown_s: int = 60   # open for this long, then one trial call (half-open)
     # Deferred uploads (vendor down): re-enqueued with this base delay, doubling, capped at 900 s.
     retry_base_delay_s: int = 30
+    # Vendor risk policy (chalicelib/screening/vendor_policy.py): which inconclusive uploads
+    # are sent to the vendor. "risk" (default) or "all".
+    vendor_policy: str = "risk"
+    vendor_new_account_days: float = 30.0
+    vendor_first_posts: int = 3
+    vendor_sample_rate: float = 0.04
 
     @property
     def vendor_configured(self) -> bool:
@@ -106,4 +112,8 @@ def get_screening_settings() -> ScreeningSettings:
         breaker_failures=max(1, _int("HIVE_BREAKER_FAILURES", d.breaker_failures)),
         breaker_cooldown_s=_int("HIVE_BREAKER_COOLDOWN_SECONDS", d.breaker_cooldown_s),
         retry_base_delay_s=_int("SCREEN_RETRY_BASE_DELAY_SECONDS", d.retry_base_delay_s),
+        vendor_policy="all" if os.environ.get("SCREEN_VENDOR_POLICY", "").strip().lower() == "all" else "risk",
+        vendor_new_account_days=max(0.0, _float("SCREEN_VENDOR_NEW_ACCOUNT_DAYS", d.vendor_new_account_days)),
+        vendor_first_posts=max(0, _int("SCREEN_VENDOR_FIRST_POSTS", d.vendor_first_posts)),
+        vendor_sample_rate=min(1.0, max(0.0, _float("SCREEN_VENDOR_SAMPLE_RATE", d.vendor_sample_rate))),
     )

@@ -75,6 +75,17 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
     return view
 
 
+def _moderation_record(screening: dict) -> list[dict]:
+    """People's decisions on the post, as its author sees them. A moderator's approval (of an
+    appeal or a held post) is stored as `screening.approval` when it re-opens the post for
+    publishing; it is listed with the others, with its note and without who decided."""
+    moderation = [dict(m) for m in screening.get("moderation", []) if isinstance(m, dict)]
+    approval = screening.get("approval")
+    if isinstance(approval, dict) and not any(m.get("item_id") == approval.get("item_id") for m in moderation):
+        moderation.append({k: approval.get(k) for k in ("item_id", "kind", "decision", "note", "at")})
+    return moderation
+
+
 def author_screening(screening: dict, decided_at: str | None) -> dict:
     """What an artist sees of a decision: the outcome and its reasons (and, for a possible
     repost, which post it resembles). Never thresholds, raw scores or detector internals:
@@ -94,7 +105,7 @@ def author_screening(screening: dict, decided_at: str | None) -> dict:
     return {"decision": screening.get("decision"), "reasons": list(screening.get("reasons", [])),
             "message": screening.get("message"),
             "images": [image(i) for i in screening.get("images", []) if isinstance(i, dict)],
-            "moderation": list(screening.get("moderation", [])),
+            "moderation": _moderation_record(screening),
             "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
             "decided_at": decided_at}
 

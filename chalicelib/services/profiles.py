@@ -1,7 +1,7 @@
 """Your own profile and settings (GET/PATCH /v1/me) and your portfolio order."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from chalicelib.adapters.community_store import ProfileRepository
@@ -10,6 +10,9 @@ from chalicelib.domain import validation as v
 from chalicelib.errors import NotFound, ValidationError
 from chalicelib.services.social import profile_view
 from chalicelib.services.tokens import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.tables import UserItem
 
 MAX_DISPLAY_NAME = 50
 MAX_BIO = 1000
@@ -54,8 +57,8 @@ class ProfileService:
         self.posts = posts
         self.media = media  # ProfileMediaService: the latest avatar/banner attempts
 
-    def me(self, principal: Principal) -> dict:
-        user = self.users.get(principal.user_id, consistent=True)
+    def me(self, principal: Principal, user: UserItem | None = None) -> dict:
+        user = user or self.users.get(principal.user_id, consistent=True)
         if user is None or user.deletion_requested_at:
             raise NotFound("No such user.")
         return {**profile_view(user), "email": user.email,
@@ -84,8 +87,9 @@ class ProfileService:
                 if not isinstance(body[flag], bool):
                     raise ValidationError(f"'{flag}' must be true or false.", field=flag)
                 values[flag] = body[flag]
-        self.profiles.update(principal.user_id, values)
-        return self.me(principal)
+        # The answer is the profile as this request's own write left it, even when another
+        # request of the same user writes at the same moment (last writer wins in the table).
+        return self.me(principal, self.profiles.update(principal.user_id, values))
 
     def set_portfolio_order(self, principal: Principal, body: Any) -> dict:
         """Pins up to MAX_PINNED of your published posts, in this order, before the rest."""

@@ -67,6 +67,10 @@ class ImageResult:
     hashes: dict | None
 
 
+# Screening reasons that count as an AI finding against the author (vendor risk policy).
+AI_REASONS = frozenset({"ai_generated", "known_ai_image", "ai_detected", "ai_uncertain", "ai_suspected_protected_art"})
+
+
 def retry_delay_s(attempt: int, base_s: int) -> int:
     """Exponential backoff for deferred uploads, capped by SQS's 15-minute DelaySeconds."""
     return int(min(900, base_s * (2 ** max(0, attempt - 1))))
@@ -277,6 +281,9 @@ class UploadProcessor:
         if not policy.vendor_needed(signals):
             signals.vendor_skipped = "decided_by_earlier_step"
             checks.append({"step": "vendor", "result": "skipped", "why": signals.vendor_skipped})
+        elif not (chosen := self._vendor_selected(post, signals))[0]:
+            signals.vendor_skipped = chosen[1]
+            checks.append({"step": "vendor", "result": "skipped", "why": chosen[1]})
         elif not s.vendor_configured:
             signals.vendor_skipped = "no_api_key"
             checks.append({"step": "vendor", "result": "skipped", "why": "no_api_key"})
@@ -304,6 +311,24 @@ class UploadProcessor:
 
         # 5. Policy.
         return done(policy.decide(signals, s), hashes.record())
+
+    def _vendor_selected(self, post: PostItem, signals: policy.Signals) -> tuple[bool, str]:
+        """The vendor risk policy (chalicelib/screening/vendor_policy.py) on the author's record."""
+        from chalicelib.screening.vendor_policy import AuthorFacts, VendorPolicy, select
+
+        s = self.screening
+        rules = VendorPolicy(mode=s.vendor_policy, new_account_days=s.vendor_new_account_days,
+                             first_posts=s.vendor_first_posts, sample_rate=s.vendor_sample_rate)
+        author = self.users.get(post.author_id) if rules.mode != "all" else None
+        facts = None
+        if author is not None:
+            try:
+                age_days = _seconds_since(author.created_at) / 86400
+            except (TypeError, AttributeError):
+                age_days = 0.0
+            facts = AuthorFacts(account_age_days=age_days, published_posts=int(author.posts_count or 0),
+                                ai_findings=int(author.ai_findings or 0))
+        return select(rules, facts, post.post_id, protected=signals.protected)
 
     def _near_duplicates(self, post: PostItem, hashes: Any) -> tuple[dict | None, dict | None, int]:
         from chalicelib.screening import hashing
@@ -395,6 +420,10 @@ class UploadProcessor:
         metrics.add_metric(name="UploadToDecisionSeconds", unit=MetricUnit.Seconds,
                            value=_seconds_since(post.created_at))
         logger.info("upload decided", post_id=post.post_id, status=status, reasons=screening["reasons"])
+        if not approval and status in ("rejected", "held_for_review") and AI_REASONS & set(reasons):
+            from chalicelib.adapters.screening_store import AuthorRecordRepository
+
+            AuthorRecordRepository().add_ai_finding(post.author_id)  # the vendor risk policy's memory
         if status == "rejected":
             for i in images:
                 k = upload_key(post.author_id, post.post_id, int(i.index))
@@ -489,7 +518,7 @@ class UploadProcessor:
             return
         started = time.monotonic()
         written = self.feeds.add_to_feeds(self.graph.iter_follower_ids(post.author_id), post.post_id,
-                                          post.author_id, self.settings.feed_ttl_days)
+                                          post.author_id, self.settings.feed_ttl_days, publication=True)
         self.posts.mark_fanout_done(post)
         metrics.add_metric(name="FanoutWrites", unit=MetricUnit.Count, value=written)
         logger.info("fan-out done", post_id=post.post_id, followers=written,

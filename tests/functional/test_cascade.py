@@ -306,3 +306,43 @@ def test_a_redelivered_image_event_is_screened_once(client, run, monkeypatch, fa
     status, profile, _ = call(client, "GET", f"/v1/users/{artist['handle']}")
     assert profile["posts_count"] == 1 and get_post(client, post_id)["status"] == "published"
     assert _screening_notes(client, artist) == [(post_id, "published", [])]
+
+
+def test_vendor_risk_policy_skips_established_artists_unless_sampled_or_flagged(client, run, monkeypatch, fake):
+    """An established artist (old account, >= first_posts published) with a clean record is not
+    sent to the vendor unless sampled; after an AI finding every upload of theirs is."""
+    from chalicelib.adapters.screening_store import AuthorRecordRepository
+    from chalicelib.adapters.tables import UserItem
+
+    use(monkeypatch, ScreeningSettings(vendor_sample_rate=0.0, vendor_first_posts=3, vendor_new_account_days=30), fake)
+    fake.score = 0.1
+    artist = signup(client)
+    UserItem(*UserItem.key(artist["id"])).update(actions=[UserItem.created_at.set("2024-01-01T00:00:00+00:00"),
+                                                          UserItem.posts_count.set(5)])
+    post_id = _upload(client, artist, encode(artwork()))
+    run()
+    post = get_post(client, post_id, artist["access_token"])
+    assert post["status"] == "published" and len(fake.calls) == 0
+    assert post["screening"]["signals"]["vendor_skipped"] == "established_not_sampled"
+
+    AuthorRecordRepository().add_ai_finding(artist["id"])
+    post_id = _upload(client, artist, encode(artwork()))
+    run()
+    assert get_post(client, post_id, artist["access_token"])["status"] == "published" and len(fake.calls) == 1
+
+    newcomer = signup(client)  # a new account: always checked
+    _upload(client, newcomer, encode(artwork()))
+    run()
+    assert len(fake.calls) == 2
+
+
+def test_an_ai_rejection_counts_as_a_finding_against_the_author(client, run, monkeypatch, fake):
+    from chalicelib.adapters.tables import UserItem
+
+    use(monkeypatch, ScreeningSettings(), fake)
+    fake.score = 0.99
+    artist = signup(client)
+    post_id = _upload(client, artist, encode(artwork()))
+    run()
+    assert get_post(client, post_id, artist["access_token"])["status"] == "rejected"
+    assert int(UserItem.get(*UserItem.key(artist["id"])).ai_findings or 0) >= 1

@@ -1,6 +1,7 @@
 """Edge protection in the synthesized templates (the security review): WAF on both
-distributions, API Gateway stage throttling, the origin-verify header CloudFront adds and only
-the API function knows, the viewer address forwarded, and a cache key of known parameters."""
+distributions, the origin-verify header CloudFront adds and only the API function knows (the
+function URL front door, issue 15), the viewer address forwarded, and a cache key of known
+parameters. (API Gateway stage throttling no longer applies: nothing routes to the REST API.)"""
 from __future__ import annotations
 
 import json
@@ -36,22 +37,13 @@ def test_waf_rate_rule_on_both_distributions(templates: dict, stage: str) -> Non
 
 
 @stages
-def test_stage_throttling(templates: dict, stage: str) -> None:
-    api = templates[stage]["Resources"][A.REST_API]["Properties"]
-    st = S.get(stage)
-    assert api["MethodSettings"] == [{"ResourcePath": "/*", "HttpMethod": "*",
-                                      "ThrottlingRateLimit": st.api_throttle_rate,
-                                      "ThrottlingBurstLimit": st.api_throttle_burst}]
-
-
-@stages
 def test_origin_verify_header_and_viewer_address(templates: dict, stage: str) -> None:
     t = templates[stage]
     api_dist = [d["Properties"]["DistributionConfig"] for d in _of_type(t, "AWS::CloudFront::Distribution").values()
                 if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")][0]
     origin = api_dist["Origins"][0]
     headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
-    value = json.dumps(headers[A.ORIGIN_VERIFY_HEADER])
+    value = json.dumps(headers["x-origin-verify"])
     assert "resolve:secretsmanager" in value  # a dynamic reference, never the value itself
     env = t["Resources"][A.API_FUNCTION]["Properties"]["Environment"]["Variables"]
     assert json.dumps(env["ORIGIN_VERIFY_SECRET"]) == value
