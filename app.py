@@ -53,7 +53,8 @@ def jwks() -> Response:
 # -- identity --------------------------------------------------------------------------------
 @route("/v1/auth/signup", methods=["POST"])
 def signup() -> Response:
-    return json_response(container.accounts().signup(body(app.current_request), user_agent=_ua()), 201)
+    return json_response(container.accounts().signup(body(app.current_request), user_agent=_ua(),
+                                                     client_ip=source_ip(app.current_request)), 201)
 
 
 @route("/v1/auth/login", methods=["POST"])

@@ -72,6 +72,8 @@ class MailPolicy:
     # Password-reset requests answer no sooner than this, so that an address with an account
     # (lookup + token + SES call) and one without take the same time.
     reset_floor_s: float = 0.35
+    # Sign-ups per client address per window: each one mails an address (SES reputation).
+    signups_per_window: int = 20
 
 
 def login_counter_key(account: str, source: str | None) -> tuple[str, str]:
@@ -127,18 +129,26 @@ class AccountService:
         self.sleep = sleep
 
     # -- sign-up / login -------------------------------------------------------------
-    def signup(self, body: Any, *, user_agent: str | None = None) -> dict:
+    def signup(self, body: Any, *, user_agent: str | None = None, client_ip: str | None = None) -> dict:
         body = v.require_object(body)
         handle = v.handle(body.get("handle"))
         email = v.email(body.get("email"))
         password = self._validate_password(body.get("password"))
+        if client_ip:  # a throttle on sign-ups (and on probing which addresses are taken)
+            counter = self.attempts.record_failure(AttemptItem.key("signup", client_ip), now=self.clock(),
+                                                   window_s=self.mail_policy.window_s)
+            if int(counter.failures) > self.mail_policy.signups_per_window:
+                raise TooManyRequests("Too many sign-ups from this address; try again later.",
+                                      code="too_many_signups",
+                                      headers={"Retry-After": str(max(1, int(counter.window_ends - self.clock())))})
         now = utcnow()
         user = UserItem(*UserItem.key(str(ULID())), handle=handle, email=email,
                         password_hash=PASSWORD_HASHER.hash(password), created_at=iso(now))
         user.user_id = user.pk.split("#", 1)[1]
         self.users.create(user)
         logger.info("user signed up", user_id=user.user_id)
-        self._send_verification(user)
+        if self._mail_allowed(user.user_id, email):
+            self._send_verification(user)
         return {"user": {"id": user.user_id, "handle": handle, "email_verified": False},
                 "tokens": self._start_session(user, user_agent)}
 
@@ -398,12 +408,19 @@ class AccountService:
             expires_at=datetime.fromtimestamp(now + ttl_s, tz=timezone.utc)))
         return token
 
-    def _mail_allowed(self, user_id: str) -> bool:
-        """At most `mails_per_window` identity mails per account per window (no mail bombing)."""
+    def _mail_allowed(self, user_id: str, email: str | None = None) -> bool:
+        """At most `mails_per_window` identity mails per account per window, and as many per
+        address (no mail bombing): the address counter outlives the account, so erasing and
+        signing up again does not re-mail a victim's inbox."""
         p = self.mail_policy
-        counter = self.attempts.record_failure(AttemptItem.key("mail", user_id), now=self.clock(),
-                                               window_s=p.window_s)
-        return int(counter.failures) <= p.mails_per_window
+        keys = [AttemptItem.key("mail", user_id)]
+        if email:
+            keys.append(AttemptItem.key("mailto", hashlib.sha256(email.strip().lower().encode()).hexdigest()))
+        allowed = True
+        for key in keys:
+            counter = self.attempts.record_failure(key, now=self.clock(), window_s=p.window_s)
+            allowed = allowed and int(counter.failures) <= p.mails_per_window
+        return allowed
 
     def _send_verification(self, user: UserItem) -> None:
         if self.mail is None:
@@ -422,7 +439,7 @@ class AccountService:
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         if user.email_verified:
             return {"status": "already_verified"}
-        if self._mail_allowed(user.user_id):
+        if self._mail_allowed(user.user_id, user.email):
             self._send_verification(user)
         return {"status": "sent"}
 
@@ -458,7 +475,7 @@ class AccountService:
             email = raw.strip() if isinstance(raw, str) else ""
             user_id = self.users.id_for_email(email) if v.EMAIL_RE.match(email) and len(email) <= 320 else None
             user = self.users.get(user_id) if user_id else None
-            if user is not None and self.mail is not None and self._mail_allowed(user.user_id):
+            if user is not None and self.mail is not None and self._mail_allowed(user.user_id, user.email):
                 token = self._issue_mail_token(user, "reset", self.mail_policy.reset_ttl_s)
                 self.mail.send_password_reset(to=user.email, handle=user.handle, token=token,
                                               valid_minutes=self.mail_policy.reset_ttl_s // 60)

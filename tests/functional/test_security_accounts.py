@@ -175,3 +175,32 @@ def test_address_limits_key_on_the_viewer_not_the_edge(client, behind_cloudfront
          headers=headers)
     item = AttemptItem.get(*AttemptItem.key("ip", viewer), consistent_read=True)
     assert item.failures == 1
+
+
+# -- sign-up throttle and mail bombing ----------------------------------------------------------------
+def test_sign_ups_per_address_are_limited(client, monkeypatch, easel_app):
+    import dataclasses
+
+    from chalicelib import container
+
+    accounts = container.accounts()
+    monkeypatch.setattr(accounts, "mail_policy", dataclasses.replace(accounts.mail_policy, signups_per_window=2))
+    for _ in range(2):
+        signup(client)
+    handle = f"s_{secrets.token_hex(4)}"
+    status, body, headers = call(client, "POST", "/v1/auth/signup",
+                                 {"handle": handle, "email": f"{handle}@example.com", "password": PASSWORD})
+    assert status == 429 and body["error"]["code"] == "too_many_signups" and int(headers["retry-after"]) > 0
+
+
+def test_identity_mail_is_counted_per_address_across_accounts(easel_app, monkeypatch):
+    """Erase and sign up again with the victim's address: a new account, the same counter."""
+    import dataclasses
+
+    from chalicelib import container
+
+    accounts = container.accounts()
+    monkeypatch.setattr(accounts, "mail_policy", dataclasses.replace(accounts.mail_policy, mails_per_window=1))
+    address = f"victim{secrets.token_hex(4)}@example.com"
+    assert accounts._mail_allowed(f"acct-{secrets.token_hex(4)}", address)
+    assert not accounts._mail_allowed(f"acct-{secrets.token_hex(4)}", address.upper())

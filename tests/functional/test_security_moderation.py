@@ -27,7 +27,7 @@ def cdn(monkeypatch):
 
     cf = boto3.client("cloudfront", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
     dist = cf.create_distribution(DistributionConfig={
-        "CallerReference": "easel-moderation", "Comment": "media", "Enabled": True,
+        "CallerReference": f"easel-moderation-{os.getpid()}-{id(monkeypatch)}", "Comment": "media", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [{"Id": "media", "DomainName": "media.s3.amazonaws.com",
                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "media", "ViewerProtocolPolicy": "https-only",
