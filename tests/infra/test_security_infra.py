@@ -39,10 +39,10 @@ def test_waf_rate_rule_on_both_distributions(templates: dict, stage: str) -> Non
 @stages
 def test_origin_verify_header_and_viewer_address(templates: dict, stage: str) -> None:
     t = templates[stage]
-    api_dist = [d["Properties"]["DistributionConfig"] for d in _of_type(t, "AWS::CloudFront::Distribution").values()
-                if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")][0]
-    origin = api_dist["Origins"][0]
-    headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
+    origins = [o for d in _of_type(t, "AWS::CloudFront::Distribution").values()
+               for o in d["Properties"]["DistributionConfig"]["Origins"] if o.get("OriginCustomHeaders")]
+    assert len(origins) == 1  # the API function's URL
+    headers = {h["HeaderName"]: h["HeaderValue"] for h in origins[0]["OriginCustomHeaders"]}
     value = json.dumps(headers["x-origin-verify"])
     assert "resolve:secretsmanager" in value  # a dynamic reference, never the value itself
     env = t["Resources"][A.API_FUNCTION]["Properties"]["Environment"]["Variables"]
