@@ -59,8 +59,8 @@ REST_API = "RestAPI"
 
 # Query parameters the API reads (tests/infra/test_security_infra.py keeps this list true):
 # the API cache key includes only these.
-API_QUERY_PARAMETERS = ("cursor", "from", "group_by", "kind", "limit", "phash", "prefix", "reason", "remote",
-                        "tag", "to", "type")
+API_QUERY_PARAMETERS = ("cursor", "from", "group_by", "kind", "limit", "min_age_hours", "month", "months", "phash",
+                        "prefix", "reason", "remote", "tag", "to", "type")
 
 ERROR_JSON = '{"error":{"code":"%s","message":%s}}'
 GATEWAY_RESPONSES = {
