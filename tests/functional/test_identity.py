@@ -351,6 +351,8 @@ def test_a_token_under_a_kid_not_yet_cached_forces_one_reread(client, tmp_path, 
 
     user = signup(client)
     secret_store.get_json_secret(os.environ["SIGNING_KEYS_SECRET"], force=True)  # a freshly cached ring
+    container.keyring.cache_clear()  # ...in a container that has not forced a re-read in the last 30 s
+    container.tokens.cache_clear()
     container.keyring().current()
     assert _admin(tmp_path, "rotate-keys").returncode == 0
     sm = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
