@@ -46,6 +46,10 @@ class EaselChalice(Chalice):
             if rest is None:  # what API Gateway's MISSING_AUTHENTICATION_TOKEN mapping answers
                 answer = function_url.error(404, "not_found", "No such route.")
             else:
+                # The header was checked here and stripped from the converted event: the
+                # middleware's own check (which also covers REST events, i.e. execute-api
+                # called directly) reads this mark, which no client can set.
+                rest.setdefault("requestContext", {})[ORIGIN_VERIFIED_MARK] = True
                 return function_url.to_url_response(super().__call__(rest, context))
         answer["headers"].update(SECURITY_HEADERS)
         return answer
@@ -170,9 +174,9 @@ def source_ip(request: Request) -> str | None:
 
 
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
+ORIGIN_VERIFIED_MARK = "easelOriginVerified"
 
 
-@functools.lru_cache(maxsize=1)
 def origin_verify_secret() -> str:
     """Set on deployed stages (infra/app.py): CloudFront adds it to every origin request; a
     request without it reached execute-api directly, around the CDN's WAF and the viewer
@@ -185,6 +189,8 @@ def origin_verify_secret() -> str:
 def _from_cloudfront(request: Request) -> bool:
     secret = origin_verify_secret()
     if not secret:
+        return True
+    if (request.context or {}).get(ORIGIN_VERIFIED_MARK) is True:  # a function URL event, checked
         return True
     given = request.headers.get(ORIGIN_VERIFY_HEADER) or ""
     import hmac

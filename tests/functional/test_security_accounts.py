@@ -145,13 +145,8 @@ def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(client
 # -- behind CloudFront --------------------------------------------------------------------------------
 @pytest.fixture
 def behind_cloudfront(monkeypatch):
-    from chalicelib import http
-
     monkeypatch.setenv("ORIGIN_VERIFY_SECRET", "s3cret-from-the-stack")
-    http.origin_verify_secret.cache_clear()
     yield {"X-Origin-Verify": "s3cret-from-the-stack"}
-    monkeypatch.delenv("ORIGIN_VERIFY_SECRET")
-    http.origin_verify_secret.cache_clear()
 
 
 def test_requests_that_did_not_come_through_cloudfront_are_refused(client, behind_cloudfront):
