@@ -53,7 +53,8 @@ def jwks() -> Response:
 # -- identity --------------------------------------------------------------------------------
 @route("/v1/auth/signup", methods=["POST"])
 def signup() -> Response:
-    return json_response(container.accounts().signup(body(app.current_request), user_agent=_ua()), 201)
+    return json_response(container.accounts().signup(body(app.current_request), user_agent=_ua(),
+                                                     client_ip=source_ip(app.current_request)), 201)
 
 
 @route("/v1/auth/login", methods=["POST"])
@@ -93,7 +94,7 @@ def get_user(handle: str) -> Response:
 
 @route("/v1/users/{handle}/follow", methods=["POST", "DELETE"])
 def follow(handle: str) -> Response:
-    principal = authenticate(app.current_request)
+    principal = authenticate(app.current_request, verified=app.current_request.method == "POST")
     social = container.social()
     if app.current_request.method == "POST":
         return json_response(social.follow(principal, handle))

@@ -78,6 +78,9 @@ class Settings:
     verify_token_ttl_s: int = 48 * 3600
     reset_token_ttl_s: int = 3600
     reset_mails_per_window: int = 5  # per account per login window; more are dropped silently
+    # Sign-ups per client address per hour (the local platform and tests, all on 127.0.0.1,
+    # raise it: SIGNUPS_PER_ADDRESS_PER_HOUR).
+    signups_per_address_per_hour: int = 20
     # Community: CloudFront distribution told to forget deleted media (unset locally: skipped),
     # the queue that carries background jobs (repost fan-out), notification retention.
     cdn_distribution_id: str | None = None
@@ -144,6 +147,7 @@ def get_settings() -> Settings:
         verify_token_ttl_s=_int("VERIFY_TOKEN_TTL_SECONDS", 48 * 3600),
         reset_token_ttl_s=_int("RESET_TOKEN_TTL_SECONDS", 3600),
         reset_mails_per_window=_int("RESET_MAILS_PER_WINDOW", 5),
+        signups_per_address_per_hour=_int("SIGNUPS_PER_ADDRESS_PER_HOUR", 20),
         cdn_distribution_id=os.environ.get("CDN_DISTRIBUTION_ID") or None,
         upload_queue_name=os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{stage}-uploads"),
         notification_ttl_days=_int("NOTIFICATION_TTL_DAYS", 90),

@@ -60,7 +60,8 @@ def accounts():  # type: ignore[no-untyped-def]
                                  max_failures=s.login_max_failures, ip_free=s.ip_free_attempts,
                                  ip_max_failures=s.ip_max_failures, lockout_s=s.login_lockout_s),
         mail_policy=MailPolicy(verify_ttl_s=s.verify_token_ttl_s, reset_ttl_s=s.reset_token_ttl_s,
-                               mails_per_window=s.reset_mails_per_window),
+                               mails_per_window=s.reset_mails_per_window,
+                               signups_per_window=s.signups_per_address_per_hour),
         auto_confirm=s.auto_confirm,
     )
 

@@ -46,6 +46,10 @@ class EaselChalice(Chalice):
             if rest is None:  # what API Gateway's MISSING_AUTHENTICATION_TOKEN mapping answers
                 answer = function_url.error(404, "not_found", "No such route.")
             else:
+                # The header was checked here and stripped from the converted event: the
+                # middleware's own check (which also covers REST events, i.e. execute-api
+                # called directly) reads this mark, which no client can set.
+                rest.setdefault("requestContext", {})[ORIGIN_VERIFIED_MARK] = True
                 return function_url.to_url_response(super().__call__(rest, context))
         answer["headers"].update(SECURITY_HEADERS)
         return answer
@@ -114,7 +118,32 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
-def authenticate(request: Request, *, required: bool = True) -> Principal | None:
+# Routes where a 15-minute-old access token is not enough: the session must still be live
+# (logout, reset, "end all sessions" take effect at once) and roles are re-read from the
+# account (a revoked moderator or founder loses access at once). Two reads per request.
+LIVE_PREFIXES = ("/v1/moderation/", "/v1/admin/")
+
+
+def needs_live_session(request: Request) -> bool:
+    path = str((request.context or {}).get("resourcePath") or request.path or "")
+    return request.method == "DELETE" or path.startswith(LIVE_PREFIXES)
+
+
+def authenticate(request: Request, *, required: bool = True, live: bool | None = None,
+                 verified: bool = False) -> Principal | None:
+    """The caller from the Bearer token; on live routes (`needs_live_session`, or live=True)
+    also the session and the account's current roles (AccountService.live_principal).
+    verified=True: writes others see or receive need a verified e-mail address
+    (AccountService.ensure_verified; free when the token already says so)."""
+    principal = _token_principal(request, required=required)
+    if principal is not None and (live if live is not None else needs_live_session(request)):
+        principal = container.accounts().live_principal(principal)
+    if principal is not None and verified:
+        container.accounts().ensure_verified(principal)
+    return principal
+
+
+def _token_principal(request: Request, *, required: bool) -> Principal | None:
     header = request.headers.get("authorization")
     if not header:
         if required:
@@ -130,9 +159,43 @@ def authenticate(request: Request, *, required: bool = True) -> Principal | None
 
 
 def source_ip(request: Request) -> str | None:
+    """The client's address. Behind CloudFront, API Gateway's sourceIp is the edge's address
+    (one edge serves many people): the viewer's own comes in CloudFront-Viewer-Address
+    ("ip:port", IPv6 unbracketed), trusted only on requests proven to come through CloudFront
+    (the origin-verify header, checked by the middleware when the stage sets one)."""
+    viewer = request.headers.get("cloudfront-viewer-address")
+    if viewer and origin_verify_secret():
+        host, sep, port = viewer.strip().rpartition(":")
+        if sep and host and port.isdigit() and len(host) <= 45:
+            return host.strip("[]")
     identity = (request.context or {}).get("identity") or {}
     ip = identity.get("sourceIp")
     return str(ip) if ip else None
+
+
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+ORIGIN_VERIFIED_MARK = "easelOriginVerified"
+
+
+def origin_verify_secret() -> str:
+    """Set on deployed stages (infra/app.py): CloudFront adds it to every origin request; a
+    request without it reached execute-api directly, around the CDN's WAF and the viewer
+    address. Unset locally."""
+    import os
+
+    return os.environ.get("ORIGIN_VERIFY_SECRET", "")
+
+
+def _from_cloudfront(request: Request) -> bool:
+    secret = origin_verify_secret()
+    if not secret:
+        return True
+    if (request.context or {}).get(ORIGIN_VERIFIED_MARK) is True:  # a function URL event, checked
+        return True
+    given = request.headers.get(ORIGIN_VERIFY_HEADER) or ""
+    import hmac
+
+    return hmac.compare_digest(given.encode(), secret.encode())
 
 
 def query(request: Request, name: str) -> str | None:
@@ -179,7 +242,11 @@ def install_middleware(app: Chalice) -> None:
         request_id = event.headers.get("x-request-id") or uuid.uuid4().hex
         logger.set_correlation_id(request_id)
         try:
-            response = get_response(event)
+            if not _from_cloudfront(event):
+                response = json_response({"error": {"code": "forbidden",
+                                                    "message": "Use the API through its public address."}}, 403)
+            else:
+                response = get_response(event)
         except Exception:  # noqa: BLE001 - last line of defence: no stack traces to clients
             logger.exception("unhandled error", path=event.path)
             response = json_response({"error": {"code": "internal_error",

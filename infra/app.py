@@ -36,6 +36,7 @@ from aws_cdk import (  # noqa: E402
     aws_sns as sns,
     aws_sns_subscriptions as subs,
     aws_sqs as sqs,
+    aws_wafv2 as wafv2,
     aws_xray as xray,
 )
 from chalice.cdk import Chalice  # noqa: E402
@@ -55,6 +56,11 @@ LIGHT_FUNCTIONS = ("BuildDiscovery", "CostGuard", "BudgetAlarm")
 BUDGET_ALARM_EVENT = "BudgetAlarmSnsSubscription"
 ALL_FUNCTIONS = (API_FUNCTION, UPLOADS_FUNCTION, *LIGHT_FUNCTIONS)
 REST_API = "RestAPI"
+
+# Query parameters the API reads (tests/infra/test_security_infra.py keeps this list true):
+# the API cache key includes only these.
+API_QUERY_PARAMETERS = ("cursor", "from", "group_by", "kind", "limit", "min_age_hours", "month", "months", "phash",
+                        "prefix", "reason", "remote", "tag", "to", "type")
 
 ERROR_JSON = '{"error":{"code":"%s","message":%s}}'
 GATEWAY_RESPONSES = {
@@ -161,6 +167,7 @@ class EaselStack(cdk.Stack):
         self._functions()
         self._api_gateway()
         self.api_origin = self._api_function_url()
+        self.web_acl = self._web_acl()
         self.media_cdn = self._media_cdn()
         self.api_cdn = self._api_cdn()
         self._function_environment()
@@ -395,7 +402,8 @@ class EaselStack(cdk.Stack):
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cache, response_headers_policy=headers, compress=True,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD),
-            price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3)
+            price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            web_acl_id=self.web_acl.attr_arn)
 
     # -- the API's front door (issue 15): a function URL behind CloudFront ---------------------
     def _api_function_url(self) -> origins.HttpOrigin:
@@ -433,7 +441,8 @@ class EaselStack(cdk.Stack):
             default_ttl=cdk.Duration.seconds(0), min_ttl=cdk.Duration.seconds(0),
             max_ttl=cdk.Duration.days(1),
             header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Authorization"),
-            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            # Only parameters the API reads: a random ?x=… cannot bust the cache.
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list(*API_QUERY_PARAMETERS),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             enable_accept_encoding_gzip=True, enable_accept_encoding_brotli=True)
         headers = cloudfront.ResponseHeadersPolicy(
@@ -446,7 +455,7 @@ class EaselStack(cdk.Stack):
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
             cache_policy=cache,
-            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            origin_request_policy=self._api_origin_requests(),
             response_headers_policy=headers, compress=True)
         web_default, web_assets = self._web_app()
         # The web app is the default origin; the API keeps its paths (as `make run` does locally).
@@ -455,7 +464,47 @@ class EaselStack(cdk.Stack):
             default_behavior=web_default, default_root_object="index.html",
             additional_behaviors={"/v1/*": api, "/robots.txt": api, "/.well-known/*": api,
                                   "/assets/*": web_assets},
-            price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3)
+            price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            web_acl_id=self.web_acl.attr_arn)
+
+    # -- edge protection (issue 16): WAF, what reaches the origin -----------------------------------
+    # (The origin-verify header is _api_function_url's; API Gateway stage throttling no longer
+    # applies: nothing routes to the REST API. The function's reserved concurrency caps it.)
+    def _api_origin_requests(self) -> cloudfront.OriginRequestPolicy:
+        """What the API receives besides the cache key: the headers it reads, the viewer's
+        address (per-address login limits), every query string (the cache key lists fewer)."""
+        return cloudfront.OriginRequestPolicy(
+            self, "ApiOriginRequests", origin_request_policy_name=f"easel-{self.stage}-api",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(
+                "Accept", "Content-Type", "If-None-Match", "User-Agent", "X-Request-Id", "Origin",
+                "CloudFront-Viewer-Address"),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none())
+
+    def _web_acl(self) -> wafv2.CfnWebACL:
+        """One web ACL (scope CLOUDFRONT, so us-east-1) on both distributions: a per-address
+        rate limit and AWS's IP reputation list. WAF bills $5/month per ACL + $1 per rule +
+        $0.60 per million requests (docs/security.md)."""
+        visibility = lambda name: wafv2.CfnWebACL.VisibilityConfigProperty(  # noqa: E731
+            cloud_watch_metrics_enabled=True, metric_name=f"easel-{self.stage}-{name}", sampled_requests_enabled=True)
+        rules = [
+            wafv2.CfnWebACL.RuleProperty(
+                name="rate-per-address", priority=0, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    limit=self.st.waf_rate_limit_per_5min, aggregate_key_type="IP")),
+                visibility_config=visibility("rate")),
+            wafv2.CfnWebACL.RuleProperty(
+                name="aws-ip-reputation", priority=1,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name="AWSManagedRulesAmazonIpReputationList")),
+                visibility_config=visibility("ip-reputation")),
+        ]
+        acl = wafv2.CfnWebACL(self, "EdgeWebAcl", scope="CLOUDFRONT", name=f"easel-{self.stage}-edge",
+                              default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+                              rules=rules, visibility_config=visibility("edge"))
+        acl.override_logical_id("EdgeWebAcl")
+        return acl
 
     def _web_app(self) -> tuple[cloudfront.BehaviorOptions, cloudfront.BehaviorOptions]:
         """The web app (web/dist, uploaded by the deploy workflow) from a private bucket through

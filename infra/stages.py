@@ -68,6 +68,8 @@ class StageSettings:
     mail_from_domain: str = "easel.example"  # SES identity; replace with the real domain
     # The stage's public origin (links in mail); replace with the real domains.
     public_base_url: str = "https://easel.example"
+    # Edge limit (docs/security.md): the WAF's per-address request limit over 5 minutes.
+    waf_rate_limit_per_5min: int = 2_000
 
 
 STAGE_SETTINGS: dict[str, StageSettings] = {

@@ -29,6 +29,8 @@ def platform_env(endpoint: str, api_port: int, stage: str, resources: dict[str, 
         "SERVE_LOCAL_ROUTES": "1", "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
         "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_DEV": env.get("POWERTOOLS_DEV", "0"),
         "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
+        # Every local client is 127.0.0.1: the per-address sign-up limit would stop a demo.
+        "SIGNUPS_PER_ADDRESS_PER_HOUR": env.get("SIGNUPS_PER_ADDRESS_PER_HOUR", "100000"),
     })
     return env
 

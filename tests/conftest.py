@@ -41,6 +41,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "SERVE_LOCAL_ROUTES": "1", "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
         "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_METRICS_NAMESPACE": "Easel",
         "UPLOAD_QUEUE_NAME": "easel-dev-uploads",
+        # Every test client is 127.0.0.1; tests/functional/test_security_accounts.py sets a low
+        # limit on the service to test it.
+        "SIGNUPS_PER_ADDRESS_PER_HOUR": "100000",
     })
     os.environ.update(bootstrap(endpoint, "dev"))
 

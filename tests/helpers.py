@@ -77,3 +77,19 @@ def drain(handler: Any, max_rounds: int = 20) -> int:
 
 def s3() -> Any:
     return boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+
+
+def verify_email(client: Any, user: dict) -> None:
+    """What the user does with the verification mail: POST its code to /v1/auth/verify
+    (the local platform keeps sent mail at /dev/outbox)."""
+    import re
+
+    status, body, _ = call(client, "GET", "/dev/outbox")
+    assert status == 200, body
+    address = f"{user['handle']}@example.com"
+    mails = [m for m in body["items"] if address in m["to"] and "Confirm your e-mail" in m["subject"]]
+    assert mails, f"no verification mail for {address}"
+    match = re.search(r"code to POST \S+: (\S+)", mails[0]["body"])
+    assert match, mails[0]["body"]
+    status, body, _ = call(client, "POST", "/v1/auth/verify", {"token": match.group(1)})
+    assert status == 200, body

@@ -400,14 +400,17 @@ class SessionRepository:
 
     @dynamo_errors
     def rotate(self, session: SessionItem, new_hash: str, *, keep_previous: int,
-               last_used_at: str, expires: datetime) -> bool:
-        """Compare-and-set on `generation`: of two concurrent refreshes only one rotates."""
+               last_used_at: str, expires: datetime, grace: tuple[str, str, int] | None = None) -> bool:
+        """Compare-and-set on `generation`: of two concurrent refreshes only one rotates.
+        `grace` = (grace_from, grace_blob, grace_until): see SessionItem."""
         previous = ([session.secret_hash] + list(session.previous_hashes or []))[:keep_previous]
+        extra = [] if grace is None else [SessionItem.grace_from.set(grace[0]), SessionItem.grace_blob.set(grace[1]),
+                                          SessionItem.grace_until.set(grace[2])]
         try:
             session.update(
                 actions=[SessionItem.secret_hash.set(new_hash), SessionItem.previous_hashes.set(previous),
                          SessionItem.generation.add(1), SessionItem.last_used_at.set(last_used_at),
-                         SessionItem.expires_at.set(expires)],
+                         SessionItem.expires_at.set(expires), *extra],
                 condition=(SessionItem.generation == session.generation) & (SessionItem.revoked == False),  # noqa: E712
             )
         except PynamoDBException as exc:

@@ -152,6 +152,11 @@ class SessionItem(BaseItem):
     user_agent = UnicodeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
     expires_at = TTLAttribute(null=True)
+    # Refresh grace window: the hash of the secret just rotated out, the new secret encrypted
+    # with a key only that old secret derives, and until when (AccountService.refresh).
+    grace_from = UnicodeAttribute(null=True)
+    grace_blob = UnicodeAttribute(null=True)
+    grace_until = NumberAttribute(null=True)
 
     @staticmethod
     def key(session_id: str) -> tuple[str, str]:

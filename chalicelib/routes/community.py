@@ -81,7 +81,7 @@ def like(post_id: str) -> Response:
 
 @route("/v1/posts/{post_id}/repost", methods=["POST", "DELETE"])
 def repost(post_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, verified=bp.current_request.method == "POST")
     if bp.current_request.method == "POST":
         return json_response(container.interactions().repost(principal, post_id))
     return json_response(container.interactions().unrepost(principal, post_id))
@@ -91,7 +91,7 @@ def repost(post_id: str) -> Response:
 def comments(post_id: str) -> Response:
     request = bp.current_request
     if request.method == "POST":
-        principal = authenticate(request)
+        principal = authenticate(request, verified=True)
         return json_response(container.interactions().comment(principal, post_id, body(request)), 201)
     viewer = authenticate(request, required=False)
     page = _page(container.interactions().comments, post_id=post_id, viewer=viewer)

@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib import container
-from chalicelib.http import authenticate, body, json_response, router
+from chalicelib.http import authenticate, body, json_response, router, source_ip
 
 bp = Blueprint(__name__)
 route = router(bp)  # type: ignore[arg-type]  # a Blueprint routes like an app
@@ -81,7 +81,8 @@ def request_password_reset() -> Response:
 
 @route("/v1/auth/password-reset/confirm", methods=["POST"])
 def confirm_password_reset() -> Response:
-    return json_response(container.accounts().confirm_password_reset(body(_request())))
+    return json_response(container.accounts().confirm_password_reset(body(_request()),
+                                                                     client_ip=source_ip(_request())))
 
 
 # -- roles ------------------------------------------------------------------------------------

@@ -64,5 +64,5 @@ def post_appeal(post_id: str) -> Response:
 
 @route("/v1/posts/{post_id}/report", methods=["POST"])
 def post_report(post_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, verified=True)
     return json_response(_service().report(principal, post_id, body(bp.current_request)), 201)

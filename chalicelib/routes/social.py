@@ -58,7 +58,7 @@ def build_discovery(event: CloudWatchEvent) -> dict:
 @route("/v1/conversations", methods=["POST", "GET"])
 def conversations() -> Response:
     request = bp.current_request
-    principal = authenticate(request)
+    principal = authenticate(request, verified=request.method == "POST")
     if request.method == "POST":
         view, created = container.messages().start(principal, body(request))
         return json_response(view, 201 if created else 200)
@@ -69,7 +69,7 @@ def conversations() -> Response:
 @route("/v1/conversations/{conversation_id}/messages", methods=["GET", "POST"])
 def conversation_messages(conversation_id: str) -> Response:
     request = bp.current_request
-    principal = authenticate(request)
+    principal = authenticate(request, verified=request.method == "POST")
     if request.method == "POST":
         return json_response(container.messages().send(principal, conversation_id, body(request)), 201)
     return json_response(container.messages().messages(principal, conversation_id,
@@ -94,7 +94,7 @@ def conversation_accept(conversation_id: str) -> Response:
 def jobs() -> Response:
     request = bp.current_request
     if request.method == "POST":
-        principal = authenticate(request)
+        principal = authenticate(request, verified=True)
         return json_response(container.jobs().create(principal, body(request)), 201)
     page = container.jobs().list(tag=query(request, "tag"), kind=query(request, "type"),
                                  remote_raw=query(request, "remote"), limit_raw=query(request, "limit"),

@@ -7,6 +7,7 @@ per client address with exponential backoff and a temporary lockout. E-mailed to
 single-use, expiring, and stored as SHA-256 hashes."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -36,6 +37,10 @@ PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism
 # Verified against when the handle does not exist, so both paths cost one argon2 verification.
 _DUMMY_HASH = PASSWORD_HASHER.hash("easel-dummy-password-for-uniform-timing")
 MIN_PASSWORD = 10
+# A refresh token presented again within this many seconds of its rotation (a retried request
+# whose response was lost, two tabs refreshing at once) gets the same new pair instead of
+# ending the session; later it is reuse, and the session ends (OAuth 2.0 Security BCP).
+REFRESH_GRACE_S = 30
 MAX_PASSWORD = MAX_PASSWORD_LENGTH
 KEEP_PREVIOUS_SECRETS = 5
 
@@ -67,10 +72,35 @@ class MailPolicy:
     # Password-reset requests answer no sooner than this, so that an address with an account
     # (lookup + token + SES call) and one without take the same time.
     reset_floor_s: float = 0.35
+    # Sign-ups per client address per window: each one mails an address (SES reputation).
+    signups_per_window: int = 20
+
+
+def login_counter_key(account: str, source: str | None) -> tuple[str, str]:
+    """The failure counter of one account from one source (client address; a live session's
+    password re-checks count per session instead)."""
+    return AttemptItem.key("acct", f"{account}|{source or 'unknown'}")
 
 
 def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _grace_pad(old_secret: str) -> bytes:
+    return hashlib.sha512(b"easel-refresh-grace|" + old_secret.encode()).digest()
+
+
+def _seal(new_secret: str, old_secret: str) -> str:
+    """The new secret, readable only by whoever presents the old one (the table holds hashes
+    of secrets, never a usable secret)."""
+    return bytes(a ^ b for a, b in zip(new_secret.encode(), _grace_pad(old_secret))).hex()
+
+
+def _unseal(blob: str, old_secret: str) -> str | None:
+    try:
+        return bytes(a ^ b for a, b in zip(bytes.fromhex(blob), _grace_pad(old_secret))).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _fingerprint(password_hash: str) -> str:
@@ -99,18 +129,26 @@ class AccountService:
         self.sleep = sleep
 
     # -- sign-up / login -------------------------------------------------------------
-    def signup(self, body: Any, *, user_agent: str | None = None) -> dict:
+    def signup(self, body: Any, *, user_agent: str | None = None, client_ip: str | None = None) -> dict:
         body = v.require_object(body)
         handle = v.handle(body.get("handle"))
         email = v.email(body.get("email"))
         password = self._validate_password(body.get("password"))
+        if client_ip:  # a throttle on sign-ups (and on probing which addresses are taken)
+            counter = self.attempts.record_failure(AttemptItem.key("signup", client_ip), now=self.clock(),
+                                                   window_s=self.mail_policy.window_s)
+            if int(counter.failures) > self.mail_policy.signups_per_window:
+                raise TooManyRequests("Too many sign-ups from this address; try again later.",
+                                      code="too_many_signups",
+                                      headers={"Retry-After": str(max(1, int(counter.window_ends - self.clock())))})
         now = utcnow()
         user = UserItem(*UserItem.key(str(ULID())), handle=handle, email=email,
                         password_hash=PASSWORD_HASHER.hash(password), created_at=iso(now))
         user.user_id = user.pk.split("#", 1)[1]
         self.users.create(user)
         logger.info("user signed up", user_id=user.user_id)
-        self._send_verification(user)
+        if self._mail_allowed(user.user_id, email):
+            self._send_verification(user)
         return {"user": {"id": user.user_id, "handle": handle, "email_verified": False},
                 "tokens": self._start_session(user, user_agent)}
 
@@ -123,7 +161,10 @@ class AccountService:
         identifier = raw_handle.strip().lower()[:320]
         user_id = self._user_id_for(identifier)
         # Counters are kept for identifiers without an account too: lockouts look the same.
-        acct_key = AttemptItem.key("acct", user_id or f"id:{identifier}")
+        # Per (account, source): failures from one address slow and lock that address's
+        # attempts on this account only, so nobody can lock an artist out of their account
+        # from elsewhere; spraying many accounts from one address hits the address counter.
+        acct_key = login_counter_key(user_id or f"id:{identifier}", client_ip)
         ip_key = AttemptItem.key("ip", client_ip) if client_ip else None
         keys = [acct_key] + ([ip_key] if ip_key else [])
         user, counters = self.attempts.load(keys, user_id)
@@ -218,6 +259,9 @@ class AccountService:
             raise Unauthorized("The session has expired; sign in again.", code="session_expired")
         presented = _hash_secret(secret)
         if not hmac.compare_digest(presented, session.secret_hash):
+            again = self._within_grace(session, secret, presented, now)
+            if again is not None:
+                return self._grace_pair(session, again)
             if any(hmac.compare_digest(presented, old) for old in (session.previous_hashes or [])):
                 # A rotated token came back: someone holds a copy. End the whole session family.
                 self.sessions.revoke(session_id)
@@ -230,13 +274,38 @@ class AccountService:
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         new_secret = secrets.token_urlsafe(32)
         ttl = int(min(now + self.policy.idle_s, session.absolute_expiry))
+        grace = (presented, _seal(new_secret, secret), int(now + REFRESH_GRACE_S))
         if not self.sessions.rotate(session, _hash_secret(new_secret), keep_previous=KEEP_PREVIOUS_SECRETS,
                                     last_used_at=iso(utcnow()),
-                                    expires=datetime.fromtimestamp(ttl, tz=timezone.utc)):
-            # Lost a race with a concurrent refresh of the same token: that is reuse too.
+                                    expires=datetime.fromtimestamp(ttl, tz=timezone.utc), grace=grace):
+            # Lost a race with a concurrent refresh of the same token: the winner's pair, if
+            # it rotated from this very token moments ago; anything else is reuse.
+            current = self.sessions.get(session_id)
+            again = self._within_grace(current, secret, presented, now) if current is not None else None
+            if again is not None:
+                return self._grace_pair(current, again)
             self.sessions.revoke(session_id)
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         return {"tokens": self._token_pair(user, session_id, new_secret)}
+
+    def _within_grace(self, session: SessionItem, secret: str, presented: str, now: float) -> str | None:
+        """The secret this token was rotated into, if that happened under REFRESH_GRACE_S ago
+        and nothing has rotated since (the pair handed out then is still the current one)."""
+        if session.revoked or not session.grace_from or not session.grace_blob or not session.grace_until:
+            return None
+        if session.grace_until < now or not hmac.compare_digest(presented, session.grace_from):
+            return None
+        new_secret = _unseal(session.grace_blob, secret)
+        if new_secret is None or not hmac.compare_digest(_hash_secret(new_secret), session.secret_hash):
+            return None
+        return new_secret
+
+    def _grace_pair(self, session: SessionItem, new_secret: str) -> dict:
+        user = self.users.get(session.user_id)
+        if user is None or user.deletion_requested_at:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        logger.info("refresh retried within the grace window", session_id=session.session_id)
+        return {"tokens": self._token_pair(user, session.session_id, new_secret)}
 
     @staticmethod
     def _alive(session: SessionItem, now: float) -> bool:
@@ -250,6 +319,16 @@ class AccountService:
         if session is None or session.user_id != principal.user_id or not self._alive(session, time.time()):
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         return session
+
+    def live_principal(self, principal: Principal) -> Principal:
+        """Moderator, founder and delete routes: the session must still be live, and roles and
+        verification come from the account now, not from when the token was issued."""
+        self.require_live_session(principal)
+        user = self.users.get(principal.user_id)
+        if user is None or user.deletion_requested_at:
+            raise Unauthorized("The session has ended; sign in again.", code="session_ended")
+        return dataclasses.replace(principal, roles=frozenset(user.roles or ()),
+                                   email_verified=bool(user.email_verified))
 
     def list_sessions(self, principal: Principal) -> dict:
         now = time.time()
@@ -290,7 +369,9 @@ class AccountService:
         live session; failures count towards the account's lockout like failed logins, so a
         stolen access token cannot guess on."""
         self.require_live_session(principal)
-        acct_key = AttemptItem.key("acct", principal.user_id)
+        # Counted per session: a stolen access token cannot guess on, and failed logins
+        # elsewhere never stop the account's owner from changing the password or leaving.
+        acct_key = login_counter_key(principal.user_id, f"session:{principal.session_id}")
         user, counters = self.attempts.load([acct_key], principal.user_id)
         now = self.clock()
         self._refuse_if_blocked(counters.values(), now)
@@ -327,12 +408,19 @@ class AccountService:
             expires_at=datetime.fromtimestamp(now + ttl_s, tz=timezone.utc)))
         return token
 
-    def _mail_allowed(self, user_id: str) -> bool:
-        """At most `mails_per_window` identity mails per account per window (no mail bombing)."""
+    def _mail_allowed(self, user_id: str, email: str | None = None) -> bool:
+        """At most `mails_per_window` identity mails per account per window, and as many per
+        address (no mail bombing): the address counter outlives the account, so erasing and
+        signing up again does not re-mail a victim's inbox."""
         p = self.mail_policy
-        counter = self.attempts.record_failure(AttemptItem.key("mail", user_id), now=self.clock(),
-                                               window_s=p.window_s)
-        return int(counter.failures) <= p.mails_per_window
+        keys = [AttemptItem.key("mail", user_id)]
+        if email:
+            keys.append(AttemptItem.key("mailto", hashlib.sha256(email.strip().lower().encode()).hexdigest()))
+        allowed = True
+        for key in keys:
+            counter = self.attempts.record_failure(key, now=self.clock(), window_s=p.window_s)
+            allowed = allowed and int(counter.failures) <= p.mails_per_window
+        return allowed
 
     def _send_verification(self, user: UserItem) -> None:
         if self.mail is None:
@@ -351,7 +439,7 @@ class AccountService:
             raise Unauthorized("The session has ended; sign in again.", code="session_ended")
         if user.email_verified:
             return {"status": "already_verified"}
-        if self._mail_allowed(user.user_id):
+        if self._mail_allowed(user.user_id, user.email):
             self._send_verification(user)
         return {"status": "sent"}
 
@@ -387,7 +475,7 @@ class AccountService:
             email = raw.strip() if isinstance(raw, str) else ""
             user_id = self.users.id_for_email(email) if v.EMAIL_RE.match(email) and len(email) <= 320 else None
             user = self.users.get(user_id) if user_id else None
-            if user is not None and self.mail is not None and self._mail_allowed(user.user_id):
+            if user is not None and self.mail is not None and self._mail_allowed(user.user_id, user.email):
                 token = self._issue_mail_token(user, "reset", self.mail_policy.reset_ttl_s)
                 self.mail.send_password_reset(to=user.email, handle=user.handle, token=token,
                                               valid_minutes=self.mail_policy.reset_ttl_s // 60)
@@ -400,7 +488,7 @@ class AccountService:
         return {"status": "accepted",
                 "message": "If an account has that address, a reset link is on its way."}
 
-    def confirm_password_reset(self, body: Any) -> dict:
+    def confirm_password_reset(self, body: Any, *, client_ip: str | None = None) -> dict:
         """Works for a locked account too: it proves the mailbox, clears the lockout and ends
         every session (whoever guessed or stole the old password is signed out)."""
         body = v.require_object(body)
@@ -412,11 +500,17 @@ class AccountService:
         if not user.email_verified:  # the mailbox has just been proven
             self.users.set_email_verified(user.user_id, item.email)
         ended = self._end_sessions(user.user_id, keep=None)
-        self.attempts.clear(AttemptItem.key("acct", user.user_id))
+        self.attempts.clear(login_counter_key(user.user_id, client_ip))  # this source's lockout
         logger.info("password reset", user_id=user.user_id, sessions_ended=ended)
         return {"status": "password_reset", "sessions_ended": ended}
 
     # -- what a stage lets unverified accounts do -------------------------------------------
+    def ensure_verified(self, principal: Principal) -> None:
+        """Writes other people see or receive (posts, comments, messages, follows, reports,
+        jobs) need a verified e-mail address unless the stage confirms automatically (dev):
+        an unverified address costs a spammer nothing."""
+        self.ensure_can_post(principal)
+
     def ensure_can_post(self, principal: Principal) -> None:
         """Raise `Forbidden` (code `email_unverified`) when this stage requires a verified
         e-mail address to create posts (AUTO_CONFIRM false) and the account has none. Free

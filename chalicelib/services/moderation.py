@@ -250,6 +250,10 @@ class ModerationService:
         if item.status != "open":
             raise Conflict("This item has already been decided.", code="already_decided")
         post = self._post(item.post_id)
+        if post.author_id == principal.user_id:
+            # Another moderator decides: nobody approves their own held post or dismisses
+            # reports against it.
+            raise Forbidden("You cannot decide an item about your own post.", code="own_post")
         before = post.status
         if not self.items.close(item, decision=decision, note=note, by=principal.user_id):
             raise Conflict("This item has already been decided.", code="already_decided")
@@ -312,9 +316,12 @@ class ModerationService:
                 self.post_ops.note_moderation(post, record)
                 return "appeal_denied"
             if post.status != "rejected":
+                was_public = post.status == "published"
                 self._unindex(post)
                 self.post_ops.take_down(post, status="rejected", moderation=record)
                 self._move_originals_aside(post)
+                if was_public:  # its derivatives were public: gone from the bucket and the CDN
+                    self._delete_media(post)
             return "rejected"
         if decision == "label_mature" and "mature" not in labels:
             labels.append("mature")
@@ -353,16 +360,28 @@ class ModerationService:
             key = upload_key(post.author_id, post.post_id, int(image.index))
             self.storage.move_upload(key, REJECTED_PREFIX + key[len("uploads/"):])
 
-    def _remove(self, post: PostItem, record: dict) -> None:
-        self._unindex(post)
-        if post.status != "removed":
-            self.post_ops.take_down(post, status="removed", moderation=record)
+    def _delete_media(self, post: PostItem) -> list[str]:
+        """Every derivative of the post, from the media bucket and then from the CDN's edges
+        (media keys are cached for a year)."""
         media = [variant["key"] for image in (post.images or []) for variant in image.get("variants", [])]
         images = self.images.list_for_post(post.post_id)
         indexes = [int(i.index) for i in images] or [0]
         widths = set(self.settings.derivative_widths)
         media += [media_key(post.post_id, i, w) for i in indexes for w in widths]
         self.storage.delete_objects(self.storage.media_bucket, sorted(set(media)))
+        from urllib.parse import urlparse
+
+        from chalicelib.adapters.community_aws import CdnInvalidator
+
+        media_path = urlparse(self.settings.media_base_url).path.rstrip("/")
+        CdnInvalidator(self.settings.cdn_distribution_id).forget([f"{media_path}/p/{post.post_id}/*"])
+        return indexes
+
+    def _remove(self, post: PostItem, record: dict) -> None:
+        self._unindex(post)
+        if post.status != "removed":
+            self.post_ops.take_down(post, status="removed", moderation=record)
+        indexes = self._delete_media(post)
         originals = []
         for i in indexes:
             key = upload_key(post.author_id, post.post_id, i)

@@ -72,8 +72,18 @@ class KeyRing:
     """Parsed once per secret version; `loader` returns the secret JSON
     ({"current": {"kid","private_pem"}, "previous": [...], "cursor_key": hex})."""
 
-    def __init__(self, loader: Callable[[bool], dict[str, Any]]) -> None:
+    # An unknown `kid` forces a Secrets Manager read (the key may have rotated since this
+    # container read it): at most once per this many seconds, or any client could make every
+    # request a paid read by sending made-up kids.
+    FORCED_REFRESH_INTERVAL_S = 30.0
+
+    def __init__(self, loader: Callable[[bool], dict[str, Any]],
+                 clock: Callable[[], float] | None = None) -> None:
+        import time
+
         self._loader = loader
+        self._clock = clock or time.monotonic
+        self._forced_at: float | None = None
         self._raw_id: int | None = None
         self._keys: dict[str, SigningKey] = {}
         self._current: SigningKey | None = None
@@ -105,9 +115,12 @@ class KeyRing:
     def find(self, kid: str) -> SigningKey | None:
         self._refresh()
         key = self._keys.get(kid)
-        if key is None:  # maybe rotated since our last read: one forced re-read
-            self._refresh(force=True)
-            key = self._keys.get(kid)
+        if key is None:  # maybe rotated since our last read: one forced re-read, rate-limited
+            now = self._clock()
+            if self._forced_at is None or now - self._forced_at >= self.FORCED_REFRESH_INTERVAL_S:
+                self._forced_at = now
+                self._refresh(force=True)
+                key = self._keys.get(kid)
         return key
 
     def cursor_key(self) -> bytes:

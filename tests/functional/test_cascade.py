@@ -323,7 +323,7 @@ def test_vendor_risk_policy_skips_established_artists_unless_sampled_or_flagged(
     run()
     post = get_post(client, post_id, artist["access_token"])
     assert post["status"] == "published" and len(fake.calls) == 0
-    assert post["screening"]["signals"]["vendor_skipped"] == "established_not_sampled"
+    assert stored_screening(post_id)["signals"]["vendor_skipped"] == "established_not_sampled"
 
     AuthorRecordRepository().add_ai_finding(artist["id"])
     post_id = _upload(client, artist, encode(artwork()))

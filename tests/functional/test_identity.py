@@ -19,6 +19,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from chalicelib.services.accounts import login_counter_key
 from tests.helpers import PASSWORD, call, signup, unique_handle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +103,7 @@ def test_the_shipped_list_is_the_10000_most_common_and_cites_its_source():
 
 
 # -- brute force ------------------------------------------------------------------------------------
-def test_backoff_then_lockout_with_retry_after_even_for_the_right_password(client, login_policy):
+def test_backoff_then_lockout_with_retry_after_even_for_the_right_password(client, login_policy, client_address):
     login_policy(free=2, max_failures=4, lockout_s=60)
     user = signup(client)
     for _ in range(2):  # free attempts
@@ -115,14 +116,15 @@ def test_backoff_then_lockout_with_retry_after_even_for_the_right_password(clien
     # wait out the backoff without sleeping: move the counter's wait into the past
     from chalicelib.adapters.tables import AttemptItem
 
-    key = AttemptItem.key("acct", user["id"])
+    key = login_counter_key(user["id"], client_address)  # per (account, source)
     AttemptItem(*key).update(actions=[AttemptItem.next_allowed_at.set(int(time.time()) - 1)])
     assert login(client, user["handle"], "wrong password 4")[0] == 401  # 4th failure: lockout
     status, body, headers = login(client, user["handle"], PASSWORD)
     assert status == 429 and 55 <= int(headers["retry-after"]) <= 62
 
 
-def test_lockout_expires_when_its_ttl_passes_even_before_dynamodb_deletes_the_item(client, login_policy):
+def test_lockout_expires_when_its_ttl_passes_even_before_dynamodb_deletes_the_item(client, login_policy,
+                                                                                    client_address):
     from chalicelib.adapters.tables import AttemptItem
 
     login_policy(free=0, max_failures=1, lockout_s=600)
@@ -131,14 +133,14 @@ def test_lockout_expires_when_its_ttl_passes_even_before_dynamodb_deletes_the_it
     assert login(client, user["handle"])[0] == 429
     # The lock and its TTL in the past; the item itself still there (TTL deletion is lazy).
     past = int(time.time()) - 5
-    AttemptItem(*AttemptItem.key("acct", user["id"])).update(actions=[
+    AttemptItem(*login_counter_key(user["id"], client_address)).update(actions=[
         AttemptItem.locked_until.set(past), AttemptItem.window_ends.set(past),
         AttemptItem.expires_at.set(datetime.fromtimestamp(past, tz=timezone.utc))])
-    assert AttemptItem.get(*AttemptItem.key("acct", user["id"])).failures == 1
+    assert AttemptItem.get(*login_counter_key(user["id"], client_address)).failures == 1
     status, body, _ = login(client, user["handle"])
     assert status == 200, body
     with pytest.raises(AttemptItem.DoesNotExist):  # success clears the account's counter
-        AttemptItem.get(*AttemptItem.key("acct", user["id"]), consistent_read=True)
+        AttemptItem.get(*login_counter_key(user["id"], client_address), consistent_read=True)
 
 
 def test_lockout_does_not_reveal_whether_the_handle_exists(client, login_policy):
@@ -349,6 +351,8 @@ def test_a_token_under_a_kid_not_yet_cached_forces_one_reread(client, tmp_path, 
 
     user = signup(client)
     secret_store.get_json_secret(os.environ["SIGNING_KEYS_SECRET"], force=True)  # a freshly cached ring
+    container.keyring.cache_clear()  # ...in a container that has not forced a re-read in the last 30 s
+    container.tokens.cache_clear()
     container.keyring().current()
     assert _admin(tmp_path, "rotate-keys").returncode == 0
     sm = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")

@@ -149,7 +149,8 @@ def test_media_only_via_cloudfront_oac_with_marks(templates: dict, stage: str) -
     assert api["DefaultTTL"] == 0 and api["MinTTL"] == 0  # follow the origin's Cache-Control
     key = api["ParametersInCacheKeyAndForwardedToOrigin"]
     assert key["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}
-    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    # only the parameters the API reads (tests/infra/test_security_infra.py)
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "whitelist"
 
 
 @stages
