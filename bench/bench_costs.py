@@ -64,6 +64,12 @@ SQS_REQUESTS_PER_IMAGE = 3     # S3 -> SQS send, receive, delete
 # not measurements: ACTIVITY_MODEL.md gives no account-age mix for a normal month. Shares of
 # uploads by: accounts younger than the policy's new-account window, older artists' first
 # posts, accounts with an earlier AI finding, uploads marked protected (Glaze/Nightshade).
+# The API's front door (docs/costs.md): a Lambda function URL behind CloudFront has no
+# per-request charge; the protection that API Gateway's throttling gave is WAF on the
+# distribution: $0.60 per million requests inspected, $5 per web ACL and $1 per rule a month.
+API_DOOR = "function_url"
+WAF_REQUEST_USD = 0.60 / 1e6
+WAF_MONTHLY_USD = 5 + 3 * 1.0  # one web ACL, three rules (rate limit, managed common set, IP reputation)
 UPLOAD_MIX = {"new_account": 0.08, "first_posts": 0.05, "ai_finding": 0.02, "protected": 0.01}
 UPLOAD_MIX_SURGE = {**UPLOAD_MIX, "new_account": 0.30}  # the surge: 30% of MAU are new accounts
 
@@ -392,6 +398,9 @@ def project(per_inv: dict[str, dict[str, float]], media: dict[str, float], resp_
     costs["cloudfront"], cdn_plan = cdn_cost(media_gb + api_gb, cdn_requests, p)
     floor, floor_plan = cdn_cost(media_gb, thumbs + large, p)
     costs["cloudwatch"] += CUSTOM_METRICS * p["cloudwatch_metric_month"] * days / 30
+    if API_DOOR == "function_url":  # measured locally through API Gateway's shape; no such charge
+        costs["api_gateway"] = 0.0
+        costs["waf"] = cdn_api_requests * WAF_REQUEST_USD + WAF_MONTHLY_USD * days / 30
     costs["vendor"] = images * p["vendor_screening_image"] * vendor_share
     costs["sqs"] = images * SQS_REQUESTS_PER_IMAGE * p["sqs_request"]
     costs["secrets_manager"] = invocations / COLD_START_EVERY * p["secrets_manager_api_call"]
@@ -401,6 +410,8 @@ def project(per_inv: dict[str, dict[str, float]], media: dict[str, float], resp_
             "services": costs, "cdn_plan": cdn_plan, "cdn_floor_usd": floor, "cdn_floor_plan": floor_plan,
             "media_gb": media_gb, "api_requests": sum(counts.values()), "images": images,
             "meter_share": costs["meter"] / total if total else 0.0, "not_measured": missing,
+            "door": API_DOOR, "door_usd_per_million": (costs["api_gateway"] + costs.get("waf", 0.0)) / max(
+                1.0, cdn_api_requests) * 1e6,
             "cognito_lite_usd": mau * p["cognito_mau_lite"], "cognito_essentials_usd": mau * p["cognito_mau_essentials"]}
 
 
@@ -585,6 +596,8 @@ def render(r: dict[str, Any]) -> str:
     out.append(f"  {'per MAU':<18}" + "".join(f"{p['per_mau_usd']:>14,.5f}" for p in r["projections"].values()))
     out.append(f"  {'CDN plan':<18}" + "".join(f"{p['cdn_plan']:>14}" for p in r["projections"].values()))
     out.append(f"  {'CDN floor':<18}" + "".join(f"{p['cdn_floor_usd']:>14,.2f}" for p in r["projections"].values()))
+    out.append(f"  {'API door $/M':<18}" + "".join(f"{p['door_usd_per_million']:>14,.2f}" for p in r["projections"].values())
+               + f"   ({next(iter(r['projections'].values()))['door']}: API Gateway + WAF per million API calls)")
     out.append(f"  {'meter share':<18}" + "".join(f"{p['meter_share']:>14.2%}" for p in r["projections"].values()))
     out.append(f"  {'Cognito would add':<18}" + "".join(
         f"{p['cognito_lite_usd']:>7,.0f}-{p['cognito_essentials_usd']:<6,.0f}" for p in r["projections"].values()))

@@ -65,7 +65,9 @@ SCHEMAS: dict[str, dict] = {
     "UserRef": obj({"id": STR, "handle": STR}),
     "Signup": obj({"user": ref("UserRef"), "tokens": ref("Tokens")}),
     "TokenPair": obj({"tokens": ref("Tokens")}),
-    "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR}),
+    # `type` (webp | avif; on post images): the same width may come in both; the image's `url`/`content_type` stay WebP.
+    "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR},
+                   {"type": {"type": "string", "enum": ["webp", "avif"]}}),
     "Image": obj({"width": INT, "height": INT, "url": nullable(STR), "content_type": nullable(STR),
                   "variants": {"type": "array", "items": ref("Variant")}}),
     "Post": obj({"id": STR, "author": ref("UserRef"), "title": STR, "description": nullable(STR), "tags": STRS,

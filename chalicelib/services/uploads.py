@@ -232,7 +232,8 @@ class UploadProcessor:
 
         # Validation (the whole file is decoded); the derivatives are kept for publishing.
         try:
-            derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post), limits=self.limits)
+            derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post), limits=self.limits,
+                                       avif_widths=self._avif_widths(post))
         except ImageRejected as exc:
             checks.append({"step": "image", "result": exc.code, "message": exc.message})
             return refuse(exc.code, exc.message)
@@ -469,6 +470,11 @@ class UploadProcessor:
 
         return guard_widths(WIDTHS.get(post.purpose or "", self.settings.derivative_widths))
 
+    def _avif_widths(self, post: PostItem) -> tuple[int, ...]:
+        """AVIF beside WebP for the widths clients fetch most (the grid thumbnail, the large
+        view: ACTIVITY_MODEL.md), posts only (profile images keep one format)."""
+        return () if post.purpose else self.settings.avif_widths
+
     def _publish_media(self, post: PostItem, images: list[PostImageItem]) -> list[dict]:
         out = []
         for image in images:
@@ -477,10 +483,10 @@ class UploadProcessor:
             if derived is None:  # screened in another invocation (multi-image, or approved later)
                 data = self._read_original(post, index)
                 derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post),
-                                           limits=self.limits)
+                                           limits=self.limits, avif_widths=self._avif_widths(post))
             variants = []
             for d in derived:
-                mkey = media_key(post.post_id, index, d.width)
+                mkey = media_key(post.post_id, index, d.width, d.content_type.split("/")[-1])
                 self.storage.put_media(mkey, d.data, d.content_type)
                 variants.append({"width": d.width, "height": d.height, "key": mkey, "content_type": d.content_type,
                                  "bytes": len(d.data)})
