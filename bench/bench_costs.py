@@ -212,6 +212,21 @@ def _pct(values: list[int], q: float) -> float:
     return float(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))])
 
 
+def handler_stages(post_ids: list[str]) -> dict[str, float]:
+    """Mean ms per image of the upload handler's screening steps, from each post's recorded
+    checks (`image` = full decode + every derivative, WebP and AVIF; `near_duplicates` =
+    hashing + the band Queries; `provenance`; `nsfw`)."""
+    from chalicelib.adapters.tables import PostItem
+
+    sums: dict[str, list[float]] = {}
+    for pid in post_ids:
+        post = PostItem.get(*PostItem.key(pid))
+        for check in (post.screening or {}).get("checks", []):
+            if "ms" in check:
+                sums.setdefault(check["step"], []).append(float(check["ms"]))
+    return {k: sum(v) / len(v) for k, v in sums.items()}
+
+
 def derivative_sizes(post_ids: list[str]) -> dict[str, Any]:
     """What the handler stored for these posts: per width and format (n, mean, p10, p50, p90
     bytes), and the bytes a client fetches for a thumbnail (<= 640 px) and a large view
@@ -524,6 +539,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
 
     # measured derivative sizes: every real image the handler processed (normal + surge)
     media = derivative_sizes([pid for _, pid in post_ids + surge_posts])
+    stages = handler_stages([pid for _, pid in post_ids + surge_posts])
 
     totals: dict[str, dict[str, float]] = {}
     for name in ("population", "uploads", "reads"):
@@ -564,6 +580,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
             "population": {"artists": scale.artists, "fans": scale.fans, "images": images_published},
             "per_invocation": per_inv, "media": media, "response_bytes": resp_bytes,
             "projections": projections, "surge": surge, "phases": phases,
+            "handler_stages": stages,
             "vendor_policy": {"share": share, "why": share_why, "surge_share": surge_share, "mix": UPLOAD_MIX},
             "guard": {"level_during_surge": guard_level, "level_after": after["level"], "feed_ok": feed_ok,
                       "public_cache_control_in_survival": cache_control,
@@ -585,8 +602,15 @@ def render(r: dict[str, Any]) -> str:
             f"  {'variant':<16}{'n':>4}{'mean':>10}{'p10':>10}{'p50':>10}{'p90':>10}"]
     out += [f"  {k:<16}{d['n']:>4}{d['mean']:>10,.0f}{d['p10']:>10,.0f}{d['p50']:>10,.0f}{d['p90']:>10,.0f}"
             for k, d in m["distribution"].items()]
+    per_image = r["per_invocation"].get("handle_uploads_per_image", {})
+    memory_mb = 2048
+    total_ms = per_image.get("gbms", 0) * 1024 / memory_mb
+    st = r.get("handler_stages", {})
     out += [f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B; "
             f"stored per image {m['derivatives_bytes_per_image']:,.0f} B",
+            f"  upload handler per image: {total_ms:,.0f} ms at {memory_mb} MB = "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(st.items(), key=lambda kv: -kv[1]))
+            + f", the rest (S3 reads/writes, DynamoDB writes, fan-out, moto latency) {max(0.0, total_ms - sum(st.values())):,.0f} ms",
             "", "Projected monthly bill (ACTIVITY_MODEL.md; USD):"]
     services = list(next(iter(r["projections"].values()))["services"])
     out.append(f"  {'service':<18}" + "".join(f"{int(k):>14,}" for k in r["projections"]))

@@ -220,10 +220,12 @@ class UploadProcessor:
         checks.append({"step": "size", "result": "ok", "bytes": len(data)})
 
         # 1. Provenance on the ORIGINAL bytes, before anything re-encodes them. Decisive when present.
+        started = time.monotonic()
         prov = scan_provenance(data)
         detectors["provenance"] = "easel-provenance-1"
         checks.append({"step": "provenance", "result": prov.verdict, "reasons": prov.reasons,
-                       "declared_source_types": prov.declared_source_types})
+                       "declared_source_types": prov.declared_source_types,
+                       "ms": round((time.monotonic() - started) * 1000, 1)})
         record_signals.update({"provenance": prov.signals, "c2pa": prov.c2pa,
                                "declared_source_types": prov.declared_source_types})
         if prov.verdict == "ai":
@@ -231,6 +233,7 @@ class UploadProcessor:
             return done(policy.decide(signals, s))
 
         # Validation (the whole file is decoded); the derivatives are kept for publishing.
+        started = time.monotonic()
         try:
             derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post), limits=self.limits,
                                        avif_widths=self._avif_widths(post))
@@ -238,7 +241,7 @@ class UploadProcessor:
             checks.append({"step": "image", "result": exc.code, "message": exc.message})
             return refuse(exc.code, exc.message)
         self._derived[(post.post_id, int(image.index))] = derived
-        checks.append({"step": "image", "result": "ok"})
+        checks.append({"step": "image", "result": "ok", "ms": round((time.monotonic() - started) * 1000, 1)})
 
         from PIL import Image
 
