@@ -25,8 +25,11 @@ install: $(STAMP)
 run: $(RUN_STAMP)
 	$(PY) -m local.platform
 
+# The suite runs on every core (pytest-xdist; one test file stays on one worker, each worker
+# with its own moto endpoint). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .local

@@ -62,6 +62,13 @@ GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
         "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
+    # The same unknown path sent WITH `Authorization: Bearer …` is read as a malformed SigV4
+    # signature (403 IncompleteSignatureException, "… not a valid key=value pair (missing
+    # equal-sign) in Authorization header"). No Easel route uses IAM auth, so an invalid
+    # signature can only mean an unknown route: also 404 (local/devserver.py mirrors both).
+    "INVALID_SIGNATURE": {
+        "statusCode": 404,
+        "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
     "DEFAULT_4XX": {
         "responseTemplates": {"application/json": ERROR_JSON % ("bad_request", "$context.error.messageString")}},
     "DEFAULT_5XX": {

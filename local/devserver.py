@@ -60,7 +60,11 @@ class EaselRequestHandler(ChaliceRequestHandler):
             cls.cold_start_ms = None
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
-        if isinstance(error, ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
+        body = error.body or b""
+        # Unknown route: "Missing Authentication Token", or with an Authorization header the
+        # gateway's SigV4 complaint (infra/app.py maps both gateway responses to this 404).
+        if isinstance(error, ForbiddenError) and (b"Missing Authentication Token" in body
+                                                  or b"Authorization header requires" in body):
             self._send_http_response(404, {"Content-Type": "application/json"}, NOT_FOUND)
             return
         super()._send_error_response(error)

@@ -22,7 +22,15 @@ _MOTO: dict[str, Any] = {}
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """Under pytest-xdist the controller only distributes tests: each worker process starts
+    its own moto endpoint (pytest_configure runs in every worker)."""
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if _is_xdist_controller(config):
+        return
     proc, endpoint = start_moto()
     _MOTO.update(proc=proc, endpoint=endpoint)
     os.environ.update({

@@ -13,10 +13,9 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import THROTTLING_CODES, error_code
-from chalicelib.adapters.store import _conn, dynamo_errors, first_condition_failed
+from chalicelib.adapters.store import dynamo_errors, first_condition_failed, transaction
 from chalicelib.adapters.tables import BaseItem, utcnow
 from chalicelib.adapters.tables_costs import (
     TOP, BudgetItem, DeferredUploadItem, DonationItem, DonationTotalItem, GuardEventItem, GuardItem,
@@ -261,7 +260,7 @@ class DonationRepository:
     def add(self, item: DonationItem) -> bool:
         """Ledger entry + running total in one transaction; False if the id already exists."""
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(item, condition=DonationItem.pk.does_not_exist())
                 tx.update(DonationTotalItem(*DonationTotalItem.key()),
                           actions=[DonationTotalItem.usd.add(item.usd or 0), DonationTotalItem.count.add(1)])

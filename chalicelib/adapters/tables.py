@@ -181,7 +181,8 @@ class PostItem(BaseItem):
     fanout_done = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     decided_at = UnicodeAttribute(null=True)
-    # Interaction counters, kept in the same transaction as their edges (adapters/community_store.py).
+    # Interaction counters: likes and reposts as plain ADDs after their edge (store.add_counted_edge),
+    # comments in the same transaction as the comment (docs/data-model.md, "Hot counters").
     likes_count = NumberAttribute(null=True)
     comments_count = NumberAttribute(null=True)
     reposts_count = NumberAttribute(null=True)

@@ -76,9 +76,15 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
         view["liked_by_me"] = bool(liked_by_me)
     if viewer_id is not None and viewer_id == post.author_id:
         screening = post.screening or {}
+        # A moderator's approval (of an appeal or a held post) is stored as `screening.approval`
+        # when it re-opens the post for publishing; the author sees it with the other decisions.
+        moderation = list(screening.get("moderation", []))
+        approval = screening.get("approval")
+        if isinstance(approval, dict) and not any(m.get("item_id") == approval.get("item_id") for m in moderation):
+            moderation.append({k: approval.get(k) for k in ("item_id", "kind", "decision", "note", "by", "at")})
         view["screening"] = {"decision": screening.get("decision"), "reasons": screening.get("reasons", []),
                              "signals": screening.get("signals", {}), "checks": screening.get("checks", []),
-                             "images": screening.get("images", []), "moderation": screening.get("moderation", []),
+                             "images": screening.get("images", []), "moderation": moderation,
                              "thresholds": screening.get("thresholds", {}), "detectors": screening.get("detectors", {}),
                              "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
                              "decided_at": post.decided_at}

@@ -12,7 +12,7 @@ from chalicelib.adapters.tables_community import BlockItem, LikeItem, RepostItem
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
-from chalicelib.errors import Forbidden, NotFound, ValidationError
+from chalicelib.errors import Forbidden, NotFound, Unavailable, ValidationError
 from chalicelib.services.posts import post_view
 from chalicelib.services.profile_media import profile_image_view
 from chalicelib.services.tokens import Principal
@@ -23,6 +23,7 @@ BACKFILL_POSTS = 10
 # Large accounts (more than FANOUT_LIMIT followers) are not fanned out; a follower's feed
 # merges their portfolios at read time. A user's set of followed large accounts is bounded.
 MAX_FOLLOWS_LARGE = 100
+RECOUNT_FOLLOWS_JOB = "recount_follows"  # background job: fold a user's follow counters from the edges
 LARGE_FOLLOWERS_JOB = "large_account_followers"  # background job: one walk over the followers
 
 
@@ -94,7 +95,15 @@ class SocialService:
         target = self._user_by_handle(handle)
         if target.user_id == principal.user_id:  # as follow: one transaction cannot update one item twice
             raise ValidationError("You cannot unfollow yourself.", field="handle", code="cannot_follow_self")
-        self.graph.unfollow(principal.user_id, target.user_id)
+        try:
+            self.graph.unfollow(principal.user_id, target.user_id)
+        except Unavailable:
+            # The edge may be gone with a counter not yet decremented: fold both users' counters
+            # from the edges in the background (idempotent), then give the client its 503.
+            if self.enqueue is not None:
+                for user_id in (principal.user_id, target.user_id):
+                    self.enqueue({"type": RECOUNT_FOLLOWS_JOB, "user_id": user_id})
+            raise
         # Before or after the edge, a failure leaves the next attempt to finish: feed pages drop
         # the author's fanned-out entries once the id is in the viewer's `unfollowed` set.
         self.feed_state.set_unfollowed(principal.user_id, target.user_id, True)
@@ -186,6 +195,12 @@ class SocialService:
         """`large_account_followers`: add a just-large account to every follower's set, in
         follower-id order; when the time budget runs out the job re-enqueues itself with its
         position (`after`). At the end the account is marked large and stops fanning out."""
+        if message.get("type") == RECOUNT_FOLLOWS_JOB:
+            user_id = message.get("user_id")
+            if not isinstance(user_id, str) or not 0 < len(user_id) <= 40:
+                return "skipped:malformed"
+            followers, following = self.graph.recount_follows(user_id)
+            return f"recount_follows:{followers}:{following}"
         if message.get("type") != LARGE_FOLLOWERS_JOB:
             return None
         user_id, after = message.get("user_id"), message.get("after")

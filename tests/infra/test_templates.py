@@ -207,10 +207,11 @@ def test_api_gateway_responses_and_routes(templates: dict, stage: str) -> None:
     api = props(templates[stage], "RestAPI")
     assert api["Name"] == f"easel-{stage}" and api["EndpointConfiguration"] == "REGIONAL"
     gw = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
-    missing = gw["MISSING_AUTHENTICATION_TOKEN"]
-    assert missing["statusCode"] == 404
-    assert json.loads(missing["responseTemplates"]["application/json"]) == {
-        "error": {"code": "not_found", "message": "No such route."}}
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE"):  # unknown route, without/with a Bearer header
+        missing = gw[kind]
+        assert missing["statusCode"] == 404
+        assert json.loads(missing["responseTemplates"]["application/json"]) == {
+            "error": {"code": "not_found", "message": "No such route."}}
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         body = gw[kind]["responseTemplates"]["application/json"].replace(
             "$context.error.messageString", '"x"')
