@@ -70,9 +70,17 @@ class BucketSpec:
     notify_prefix: str | None = None
     notify_queue: str | None = None
     lifecycle: tuple[dict, ...] = field(default_factory=tuple)
+    # Browsers POST uploads straight to the bucket (presigned POST): CORS for POST from any
+    # origin. The signed POST policy, not the origin, is what admits an upload.
+    browser_uploads: bool = False
 
     def name(self, stage: str) -> str:
         return self.name_template.format(stage=stage)
+
+
+# CORS for browser uploads (the web app's XHR POST with upload progress needs a preflight).
+UPLOAD_CORS = {"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"],
+               "ExposeHeaders": ["ETag", "Location"], "MaxAgeSeconds": 3600}
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ UPLOAD_QUEUE = QueueSpec(
 
 UPLOAD_PREFIX = "uploads/"
 REJECTED_PREFIX = "rejected/"  # rejected originals are moved here; expire after the appeal window
+EXPORT_PREFIX = "exports/"  # downloadable archives (chalicelib/services/archives.py), expire after 8 days
 APPEAL_WINDOW_DAYS = 30
 
 UPLOADS_BUCKET = BucketSpec(
@@ -120,10 +129,13 @@ UPLOADS_BUCKET = BucketSpec(
     name_template="easel-{stage}-uploads",
     notify_prefix=UPLOAD_PREFIX,
     notify_queue=UPLOAD_QUEUE.logical_id,
+    browser_uploads=True,
     lifecycle=(
         {"id": "expire-rejected-originals", "prefix": REJECTED_PREFIX,
          "expiration_days": APPEAL_WINDOW_DAYS},
         {"id": "abort-incomplete-multipart", "prefix": "", "abort_incomplete_multipart_days": 1},
+        # Downloadable archives (docs/portability.md): the link lives 7 days, the object 8.
+        {"id": "expire-exported-archives", "prefix": "exports/", "expiration_days": 8},
     ),
 )
 MEDIA_BUCKET = BucketSpec(logical_id="MediaBucket", name_template="easel-{stage}-media")
@@ -134,7 +146,19 @@ SIGNING_KEYS_SECRET = SecretSpec(
     description="Ed25519 token signing keys (current and previous) and the cursor MAC key",
 )
 
+VENDOR_KEY_SECRET = SecretSpec(
+    logical_id="ScreeningVendorSecret",
+    name_template="easel/{stage}/screening-vendor",
+    description='AI-detection vendor key, {"api_key": "..."}: read by the upload handler only',
+)
+
+C2PA_SIGNER_SECRET = SecretSpec(
+    logical_id="C2paSignerSecret",
+    name_template="easel/{stage}/c2pa-signer",
+    description="C2PA signing key and certificate chain for Content Credentials on published images",
+)
+
 TABLES = (APP_TABLE,)
 QUEUES = (UPLOAD_DLQ, UPLOAD_QUEUE)
 BUCKETS = (UPLOADS_BUCKET, MEDIA_BUCKET)
-SECRETS = (SIGNING_KEYS_SECRET,)
+SECRETS = (SIGNING_KEYS_SECRET, VENDOR_KEY_SECRET)

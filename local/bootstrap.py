@@ -115,6 +115,8 @@ def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> d
                         "DaysAfterInitiation": rule["abort_incomplete_multipart_days"]}
                 rules.append(r)
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+        if b.browser_uploads:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [R.UPLOAD_CORS]})
         if b.notify_queue:
             s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={
                 "QueueConfigurations": [{
@@ -133,6 +135,18 @@ def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> d
         if exc.response["Error"]["Code"] != "ResourceExistsException":
             raise
     env["SIGNING_KEYS_SECRET"] = secret_name
+
+    # Content Credentials: a test chain made here (production: a C2PA-trusted certificate).
+    c2pa_name = R.C2PA_SIGNER_SECRET.name(stage)
+    try:
+        from chalicelib.images.credentials import new_test_chain
+
+        sm.create_secret(Name=c2pa_name, Description=R.C2PA_SIGNER_SECRET.description,
+                         SecretString=json.dumps(new_test_chain()))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+    env["C2PA_SIGNER_SECRET"] = c2pa_name
 
     # SES refuses to send from an unverified identity (moto too): verify the sender.
     sender = os.environ.get("MAIL_SENDER") or DEFAULT_MAIL_SENDER

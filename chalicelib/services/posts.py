@@ -42,7 +42,7 @@ def media_key(post_id: str, index: int, width: int, ext: str = "webp") -> str:
     return f"p/{post_id}/{index}-{width}.{ext}"
 
 
-def image_view(image: dict, media_base: str) -> dict:
+def image_view(image: dict, media_base: str, alt: str | None = None) -> dict:
     # Every variant says its format (`type`: webp or avif) so clients can build <picture> /
     # srcset; `url`/`content_type` stay the WebP one, which every client can show.
     variants = [{"width": d["width"], "height": d["height"], "url": f"{media_base}/{d['key']}",
@@ -54,7 +54,13 @@ def image_view(image: dict, media_base: str) -> dict:
     return {"width": image["width"], "height": image["height"],
             "url": main["url"] if main else None,
             "content_type": main["content_type"] if main else None,
-            "variants": variants}
+            "variants": variants, "alt": alt or None}
+
+
+def _alt(post: PostItem, image: dict) -> str | None:
+    alts = list(post.alt_texts or [])
+    index = image.get("index", 0)
+    return alts[index] if isinstance(index, int) and 0 <= index < len(alts) else None
 
 
 def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_by_me: bool | None = None) -> dict:
@@ -65,30 +71,55 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
         "description": post.description,
         "tags": list(post.tags or []),
         "status": post.status,
-        "images": [image_view(img, media_base) for img in (post.images or [])],
+        "images": [image_view(img, media_base, _alt(post, img)) for img in (post.images or [])],
         "labels": list(post.labels or []),
         "created_at": post.created_at,
         "likes_count": max(0, int(post.likes_count or 0)),
         "comments_count": max(0, int(post.comments_count or 0)),
         "reposts_count": max(0, int(post.reposts_count or 0)),
     }
+    if post.first_posted_at:  # an imported work: its original date, shown as "first posted"
+        view["first_posted_at"] = post.first_posted_at
     if viewer_id is not None:
         view["liked_by_me"] = bool(liked_by_me)
     if viewer_id is not None and viewer_id == post.author_id:
-        screening = post.screening or {}
-        # A moderator's approval (of an appeal or a held post) is stored as `screening.approval`
-        # when it re-opens the post for publishing; the author sees it with the other decisions.
-        moderation = list(screening.get("moderation", []))
-        approval = screening.get("approval")
-        if isinstance(approval, dict) and not any(m.get("item_id") == approval.get("item_id") for m in moderation):
-            moderation.append({k: approval.get(k) for k in ("item_id", "kind", "decision", "note", "by", "at")})
-        view["screening"] = {"decision": screening.get("decision"), "reasons": screening.get("reasons", []),
-                             "signals": screening.get("signals", {}), "checks": screening.get("checks", []),
-                             "images": screening.get("images", []), "moderation": moderation,
-                             "thresholds": screening.get("thresholds", {}), "detectors": screening.get("detectors", {}),
-                             "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
-                             "decided_at": post.decided_at}
+        view["screening"] = author_screening(post.screening or {}, post.decided_at)
     return view
+
+
+def _moderation_record(screening: dict) -> list[dict]:
+    """People's decisions on the post, as its author sees them. A moderator's approval (of an
+    appeal or a held post) is stored as `screening.approval` when it re-opens the post for
+    publishing; it is listed with the others, with its note and without who decided."""
+    moderation = [dict(m) for m in screening.get("moderation", []) if isinstance(m, dict)]
+    approval = screening.get("approval")
+    if isinstance(approval, dict) and not any(m.get("item_id") == approval.get("item_id") for m in moderation):
+        moderation.append({k: approval.get(k) for k in ("item_id", "kind", "decision", "note", "at")})
+    return moderation
+
+
+def author_screening(screening: dict, decided_at: str | None) -> dict:
+    """What an artist sees of a decision: the outcome and its reasons (and, for a possible
+    repost, which post it resembles). Never thresholds, raw scores or detector internals:
+    shown to the uploader they are an oracle for tuning evasions (moderators see the full
+    record in their queue)."""
+    def image(i: dict) -> dict:
+        out = {"index": i.get("index"), "decision": i.get("decision"), "reasons": list(i.get("reasons", [])),
+               "labels": list(i.get("labels", []))}
+        details = i.get("details") or {}
+        if details.get("message"):
+            out["message"] = details["message"]
+        match = details.get("match") or {}
+        if match.get("url") or match.get("post_id"):
+            out["resembles"] = {"post_id": match.get("post_id"), "url": match.get("url")}
+        return out
+
+    return {"decision": screening.get("decision"), "reasons": list(screening.get("reasons", [])),
+            "message": screening.get("message"),
+            "images": [image(i) for i in screening.get("images", []) if isinstance(i, dict)],
+            "moderation": _moderation_record(screening),
+            "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
+            "decided_at": decided_at}
 
 
 class PostService:
@@ -110,6 +141,7 @@ class PostService:
         description = v.string(body, "description", required=False, max_length=v.MAX_DESCRIPTION)
         tags = v.tags(body.get("tags"))
         specs = self._image_specs(body)
+        alts = self._alt_texts(body)
         protected = body.get("protected", False)
         if not isinstance(protected, bool):
             raise ValidationError("'protected' must be true or false (Glaze/Nightshade protection).",
@@ -126,7 +158,8 @@ class PostService:
         post = PostItem(*PostItem.key(post_id), post_id=post_id, author_id=principal.user_id,
                         author_handle=principal.handle, title=title, description=description or None,
                         tags=tags, status="awaiting_upload", content_type=specs[0][0],
-                        content_length=specs[0][1], images=[], labels=sorted(set(labels)), created_at=now)
+                        content_length=specs[0][1], images=[], labels=sorted(set(labels)), created_at=now,
+                        alt_texts=alts if any(alts) else None)
         # The author's post ledger first (account erasure finds every post through it, whatever
         # its status), then the image items: an upload never arrives before the post knows its images.
         ErasureRepository().record_post(principal.user_id, post_id, now)
@@ -164,6 +197,18 @@ class PostService:
             raise ValidationError(f"'{name('content_length')}' must be an integer of at least 1.",
                                   field=name("content_length"))
         return content_type, raw
+
+    @staticmethod
+    def _alt_texts(body: dict) -> list[str]:
+        """Optional `images[i].alt`: the description of each image for screen readers."""
+        out = []
+        for i, item in enumerate(body.get("images") or []):
+            alt = item.get("alt", "") if isinstance(item, dict) else ""
+            if not isinstance(alt, str) or len(alt) > 1000:
+                raise ValidationError(f"'images[{i}].alt' must be text of at most 1000 characters.",
+                                      field=f"images[{i}].alt")
+            out.append(alt.strip())
+        return out
 
     def _image_specs(self, body: dict) -> list[tuple[str, int]]:
         """The single-image form (`content_type`, `content_length`) or `images: [...]` (1-10)."""

@@ -22,8 +22,7 @@ def _assert_only_kept_items(user_id: str) -> None:
     (docs/identity.md): her erasure record and handle tombstone; OTHER people's items — their
     copy of a conversation with her (its id holds both ids; her own messages are gone), their
     inbox rows, notifications about her and feed entries of her posts and reposts (both expire
-    and are dropped at read time), their mutes of her and their feed state naming her (ids of
-    accounts they muted or unfollowed: docs/feeds.md); rows that expire by TTL: the raw usage
+    and are dropped at read time), their mutes of her; rows that expire by TTL: the raw usage
     meter (8 days), the daily upload quota counter, an unused e-mail token (48 h)."""
     for item in _items_mentioning(user_id):
         pk, sk = item["pk"]["S"], item["sk"]["S"]
@@ -31,7 +30,7 @@ def _assert_only_kept_items(user_id: str) -> None:
         own = pk.endswith(f"#{user_id}")
         if kind == "CONV":
             assert sk == "META" or item.get("sender_id", {}).get("S") != user_id, item
-        elif kind in ("INBOX", "NOTIF", "FEED", "MUTE", "FEEDSTATE"):
+        elif kind in ("INBOX", "NOTIF", "FEED", "MUTE", "FEEDSTATE"):  # FEEDSTATE: their mute/unfollow id sets
             assert not own, item  # someone else's
         else:
             assert kind in ("ERASURE", "HANDLE", "USAGE", "QUOTA", "MAILTOKEN"), item

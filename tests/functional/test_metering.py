@@ -52,10 +52,11 @@ def test_follow_is_attributed_to_the_acting_user_with_transaction_and_index_unit
     status, _, _ = call(client, "POST", f"/v1/users/{artist['handle']}/follow", token=fan["access_token"])
     assert status == 200
     d = usage("POST /v1/users/{handle}/follow", fan["id"])
-    # The edge (conditional Put, < 1 KB) 1 WRU + its KEYS_ONLY gsi1 entry 1 + the two counter
-    # ADDs (no transaction since issue 14) 2; the follow notification: its item 1 and the
-    # followee's unread counter 1; the follower's feed state (the followee out of `unfollowed`,
-    # docs/feeds.md) 1.
+    # The edge alone, conditionally (PutItem <1 KB = 1 WRU) plus its KEYS_ONLY gsi1 entry (1 WRU);
+    # then the two counters, each a plain UpdateItem ADD outside any transaction (1 WRU each;
+    # docs/data-model.md, hot counters); the follow notification: its item (1 WRU) and the
+    # followee's unread counter (1 WRU); the follower's feed state (the followee out of
+    # `unfollowed`: 1 WRU, docs/feeds.md).
     assert d["wru"] == 7
     # handle + user GetItems, portfolio Query on gsi1 (empty: minimum 0.5), profile re-read = 2.0;
     # the block check both ways (one BatchGetItem, 2 x 0.5) and the notification's block check
@@ -81,7 +82,7 @@ def test_upload_handler_invocation_meters_s3_and_the_post_view_estimates_cdn_byt
     width = max(v["width"] for v in variants if v["width"] <= 1280)
     # The large view: the smaller of the formats offered at that width (AVIF beside WebP).
     large = min(v["bytes"] for v in variants if v["width"] == width)
-    assert d["mb"] >= large and d["mr"] >= 1  # estimated CDN egress of the large view
+    assert d["mr"] >= 1 and d["mb"] >= large  # estimated CDN egress of the large view
 
 
 def test_vendor_calls_and_media_are_recorded_on_the_current_invocation():
