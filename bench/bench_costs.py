@@ -64,6 +64,12 @@ SQS_REQUESTS_PER_IMAGE = 3     # S3 -> SQS send, receive, delete
 # not measurements: ACTIVITY_MODEL.md gives no account-age mix for a normal month. Shares of
 # uploads by: accounts younger than the policy's new-account window, older artists' first
 # posts, accounts with an earlier AI finding, uploads marked protected (Glaze/Nightshade).
+# The API's front door (docs/costs.md): a Lambda function URL behind CloudFront has no
+# per-request charge; the protection that API Gateway's throttling gave is WAF on the
+# distribution: $0.60 per million requests inspected, $5 per web ACL and $1 per rule a month.
+API_DOOR = "function_url"
+WAF_REQUEST_USD = 0.60 / 1e6
+WAF_MONTHLY_USD = 5 + 3 * 1.0  # one web ACL, three rules (rate limit, managed common set, IP reputation)
 UPLOAD_MIX = {"new_account": 0.08, "first_posts": 0.05, "ai_finding": 0.02, "protected": 0.01}
 UPLOAD_MIX_SURGE = {**UPLOAD_MIX, "new_account": 0.30}  # the surge: 30% of MAU are new accounts
 
@@ -204,6 +210,21 @@ def wait_status(api: Api, user: dict, post_ids: list[str], done: set[str], timeo
 def _pct(values: list[int], q: float) -> float:
     ordered = sorted(values)
     return float(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))])
+
+
+def handler_stages(post_ids: list[str]) -> dict[str, float]:
+    """Mean ms per image of the upload handler's screening steps, from each post's recorded
+    checks (`image` = full decode + every derivative, WebP and AVIF; `near_duplicates` =
+    hashing + the band Queries; `provenance`; `nsfw`)."""
+    from chalicelib.adapters.tables import PostItem
+
+    sums: dict[str, list[float]] = {}
+    for pid in post_ids:
+        post = PostItem.get(*PostItem.key(pid))
+        for check in (post.screening or {}).get("checks", []):
+            if "ms" in check:
+                sums.setdefault(check["step"], []).append(float(check["ms"]))
+    return {k: sum(v) / len(v) for k, v in sums.items()}
 
 
 def derivative_sizes(post_ids: list[str]) -> dict[str, Any]:
@@ -392,6 +413,9 @@ def project(per_inv: dict[str, dict[str, float]], media: dict[str, float], resp_
     costs["cloudfront"], cdn_plan = cdn_cost(media_gb + api_gb, cdn_requests, p)
     floor, floor_plan = cdn_cost(media_gb, thumbs + large, p)
     costs["cloudwatch"] += CUSTOM_METRICS * p["cloudwatch_metric_month"] * days / 30
+    if API_DOOR == "function_url":  # measured locally through API Gateway's shape; no such charge
+        costs["api_gateway"] = 0.0
+        costs["waf"] = cdn_api_requests * WAF_REQUEST_USD + WAF_MONTHLY_USD * days / 30
     costs["vendor"] = images * p["vendor_screening_image"] * vendor_share
     costs["sqs"] = images * SQS_REQUESTS_PER_IMAGE * p["sqs_request"]
     costs["secrets_manager"] = invocations / COLD_START_EVERY * p["secrets_manager_api_call"]
@@ -401,6 +425,8 @@ def project(per_inv: dict[str, dict[str, float]], media: dict[str, float], resp_
             "services": costs, "cdn_plan": cdn_plan, "cdn_floor_usd": floor, "cdn_floor_plan": floor_plan,
             "media_gb": media_gb, "api_requests": sum(counts.values()), "images": images,
             "meter_share": costs["meter"] / total if total else 0.0, "not_measured": missing,
+            "door": API_DOOR, "door_usd_per_million": (costs["api_gateway"] + costs.get("waf", 0.0)) / max(
+                1.0, cdn_api_requests) * 1e6,
             "cognito_lite_usd": mau * p["cognito_mau_lite"], "cognito_essentials_usd": mau * p["cognito_mau_essentials"]}
 
 
@@ -513,6 +539,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
 
     # measured derivative sizes: every real image the handler processed (normal + surge)
     media = derivative_sizes([pid for _, pid in post_ids + surge_posts])
+    stages = handler_stages([pid for _, pid in post_ids + surge_posts])
 
     totals: dict[str, dict[str, float]] = {}
     for name in ("population", "uploads", "reads"):
@@ -553,6 +580,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
             "population": {"artists": scale.artists, "fans": scale.fans, "images": images_published},
             "per_invocation": per_inv, "media": media, "response_bytes": resp_bytes,
             "projections": projections, "surge": surge, "phases": phases,
+            "handler_stages": stages,
             "vendor_policy": {"share": share, "why": share_why, "surge_share": surge_share, "mix": UPLOAD_MIX},
             "guard": {"level_during_surge": guard_level, "level_after": after["level"], "feed_ok": feed_ok,
                       "public_cache_control_in_survival": cache_control,
@@ -574,8 +602,15 @@ def render(r: dict[str, Any]) -> str:
             f"  {'variant':<16}{'n':>4}{'mean':>10}{'p10':>10}{'p50':>10}{'p90':>10}"]
     out += [f"  {k:<16}{d['n']:>4}{d['mean']:>10,.0f}{d['p10']:>10,.0f}{d['p50']:>10,.0f}{d['p90']:>10,.0f}"
             for k, d in m["distribution"].items()]
+    per_image = r["per_invocation"].get("handle_uploads_per_image", {})
+    memory_mb = 2048
+    total_ms = per_image.get("gbms", 0) * 1024 / memory_mb
+    st = r.get("handler_stages", {})
     out += [f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B; "
             f"stored per image {m['derivatives_bytes_per_image']:,.0f} B",
+            f"  upload handler per image: {total_ms:,.0f} ms at {memory_mb} MB = "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(st.items(), key=lambda kv: -kv[1]))
+            + f", the rest (S3 reads/writes, DynamoDB writes, fan-out, moto latency) {max(0.0, total_ms - sum(st.values())):,.0f} ms",
             "", "Projected monthly bill (ACTIVITY_MODEL.md; USD):"]
     services = list(next(iter(r["projections"].values()))["services"])
     out.append(f"  {'service':<18}" + "".join(f"{int(k):>14,}" for k in r["projections"]))
@@ -585,6 +620,8 @@ def render(r: dict[str, Any]) -> str:
     out.append(f"  {'per MAU':<18}" + "".join(f"{p['per_mau_usd']:>14,.5f}" for p in r["projections"].values()))
     out.append(f"  {'CDN plan':<18}" + "".join(f"{p['cdn_plan']:>14}" for p in r["projections"].values()))
     out.append(f"  {'CDN floor':<18}" + "".join(f"{p['cdn_floor_usd']:>14,.2f}" for p in r["projections"].values()))
+    out.append(f"  {'API door $/M':<18}" + "".join(f"{p['door_usd_per_million']:>14,.2f}" for p in r["projections"].values())
+               + f"   ({next(iter(r['projections'].values()))['door']}: API Gateway + WAF per million API calls)")
     out.append(f"  {'meter share':<18}" + "".join(f"{p['meter_share']:>14.2%}" for p in r["projections"].values()))
     out.append(f"  {'Cognito would add':<18}" + "".join(
         f"{p['cognito_lite_usd']:>7,.0f}-{p['cognito_essentials_usd']:<6,.0f}" for p in r["projections"].values()))

@@ -58,6 +58,7 @@ class Settings:
     max_image_frames: int
     max_total_pixels: int
     derivative_widths: tuple[int, ...]
+    avif_widths: tuple[int, ...]  # AVIF beside WebP at these widths (AVIF_WIDTHS; "none" for WebP only)
     fanout_limit: int  # above this many followers an account's posts are merged at read time
     feed_ttl_days: int
     serve_local_routes: bool  # /media and /dev/* exist only on the local platform
@@ -129,6 +130,8 @@ def get_settings() -> Settings:
         max_image_frames=_int("MAX_IMAGE_FRAMES", 300),
         max_total_pixels=_int("MAX_TOTAL_PIXELS", 400_000_000),
         derivative_widths=_widths(os.environ.get("DERIVATIVE_WIDTHS")),
+        avif_widths=() if os.environ.get("AVIF_WIDTHS", "").strip().lower() == "none"
+        else _widths(os.environ.get("AVIF_WIDTHS") or "640,1280"),
         fanout_limit=_int("FANOUT_LIMIT", 10_000),
         feed_ttl_days=_int("FEED_TTL_DAYS", 180),
         serve_local_routes=_bool("SERVE_LOCAL_ROUTES", False),

@@ -68,17 +68,20 @@ SCHEMAS: dict[str, dict] = {
     "UserRef": obj({"id": STR, "handle": STR}),
     "Signup": obj({"user": ref("UserRef"), "tokens": ref("Tokens")}),
     "TokenPair": obj({"tokens": ref("Tokens")}),
-    "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR}),
+    # `type` (webp | avif; on post images): the same width may come in both; the image's `url`/`content_type` stay WebP.
+    "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR},
+                   {"type": {"type": "string", "enum": ["webp", "avif"]}}),
     "Image": {**obj({
         "width": {**INT, "description": "Width of the largest variant: the work's full display size."},
         "height": {**INT, "description": "Height of the largest variant (width/height is the aspect ratio)."},
-        "url": {**nullable(STR), "description": "The variant a page shows: the widest one at most 1280 px "
+        "url": {**nullable(STR), "description": "The variant a page shows: the widest WebP one at most 1280 px "
                 "wide. Its size is url_width x url_height, not width x height."},
         "url_width": {**nullable(INT), "description": "Width of the image at `url`."},
         "url_height": {**nullable(INT), "description": "Height of the image at `url`."},
         "content_type": nullable(STR),
         "variants": {"type": "array", "items": ref("Variant"),
-                     "description": "Every derivative, each with its own size and url (for srcset)."}},
+                     "description": "Every derivative, each with its own size, url and type (webp, and avif "
+                                    "beside it where smaller) for <picture>/srcset."}},
         {"alt": {**nullable(STR), "description": "The artist's alt text for this image, if any."}}),
         "description": "One image of a post. `width`/`height` describe the largest variant; `url` is the "
                        "display variant, sized by `url_width`/`url_height`."},

@@ -158,6 +158,7 @@ def make_derivatives(
     widths: tuple[int, ...] = (320, 640, 1280, 2048),
     quality: int = 80,
     limits: ImageLimits = ImageLimits(),
+    avif_widths: tuple[int, ...] = (),
 ) -> list[Derivative]:
     """Static WebP renditions, metadata-free apart from a "do not train" XMP packet.
 
@@ -174,6 +175,10 @@ def make_derivatives(
     Nothing is ever upscaled (a 500 px image gives 320 and 500). Results are
     sorted by width. EXIF orientation is applied; EXIF, IPTC, comments, original
     XMP and ICC profiles are dropped, pixels are converted to sRGB first.
+
+    ``avif_widths``: beside the WebP of each of these widths, an AVIF at the lowest quality
+    whose SSIM against the resized source is at least the WebP's (:func:`_avif_matching`),
+    kept only when it is smaller than the WebP; it follows the WebP of the same width.
     """
     targets = sorted({int(w) for w in widths})
     if not targets or targets[0] <= 0:
@@ -207,8 +212,14 @@ def make_derivatives(
             # exif/icc passed empty on purpose: nothing from the upload may leak.
             final.save(out, format="WEBP", quality=quality, method=4, exif=b"",
                        icc_profile=None, xmp=xmp)
-            derivatives.append(Derivative(width=width, height=height, data=out.getvalue(),
+            webp = out.getvalue()
+            derivatives.append(Derivative(width=width, height=height, data=webp,
                                           content_type="image/webp", label=f"w{width}"))
+            if width in avif_widths:
+                smaller = _avif_matching(final, webp, xmp)
+                if smaller is not None:
+                    derivatives.append(Derivative(width=width, height=height, data=smaller,
+                                                  content_type="image/avif", label=f"w{width}-avif"))
     except ImageRejected:
         raise
     except MemoryError as exc:
@@ -216,6 +227,36 @@ def make_derivatives(
     except Exception as exc:  # the file passed validation; anything left is still its fault
         raise ImageRejected("corrupt_image", "The image could not be converted.") from exc
     return derivatives
+
+
+# AVIF qualities tried, lowest first after the middle one (speed 8: ~4x faster than the
+# default 6 for a few % more bytes). The chosen one is the lowest that matches the WebP's SSIM.
+_AVIF_QUALITIES: Final = (40, 50, 60, 70, 80)
+_AVIF_SPEED: Final = 8
+
+
+def _avif_matching(final: Image.Image, webp: bytes, xmp: bytes) -> bytes | None:
+    """The smallest AVIF (of the qualities tried) at least as close to `final` as the WebP is
+    (SSIM on luma), if it is smaller than the WebP; else None. Binary search on quality."""
+    from chalicelib.images.quality import ssim
+
+    with Image.open(io.BytesIO(webp)) as decoded:
+        target = ssim(final, decoded.convert(final.mode))
+    lo, hi = 0, len(_AVIF_QUALITIES) - 1
+    best: bytes | None = None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        out = io.BytesIO()
+        final.save(out, format="AVIF", quality=_AVIF_QUALITIES[mid], speed=_AVIF_SPEED, exif=b"",
+                   icc_profile=None, xmp=xmp)
+        data = out.getvalue()
+        with Image.open(io.BytesIO(data)) as decoded:
+            score = ssim(final, decoded.convert(final.mode))
+        if score >= target:
+            best, hi = data, mid - 1
+        else:
+            lo = mid + 1
+    return best if best is not None and len(best) < len(webp) else None
 
 
 def noai_xmp(creator: str) -> bytes:

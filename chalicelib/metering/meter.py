@@ -98,11 +98,16 @@ def record(name: str, value: float) -> None:
 
 
 def _variant_bytes(variants: list[dict], width: int) -> int:
-    """The variant a client shows for `width`: the largest not wider than it (else the smallest)."""
-    fitting = [v for v in variants if isinstance(v, dict) and int(v.get("width", 0)) <= width]
-    chosen = max(fitting, key=lambda v: v["width"]) if fitting else \
-        min(variants, key=lambda v: v.get("width", 0), default=None)
-    return int(chosen.get("bytes", 0)) if chosen else 0
+    """The variant a client shows for `width`: the largest not wider than it (else the
+    smallest); of the formats offered at that width, the smaller (a <picture> with AVIF
+    first: every current browser decodes AVIF)."""
+    valid = [v for v in variants if isinstance(v, dict)]
+    fitting = [v for v in valid if int(v.get("width", 0)) <= width]
+    chosen_width = max((int(v["width"]) for v in fitting), default=None) if fitting else \
+        min((int(v.get("width", 0)) for v in valid), default=None)
+    if chosen_width is None:
+        return 0
+    return min(int(v.get("bytes", 0)) for v in valid if int(v.get("width", 0)) == chosen_width)
 
 
 def finish(token: contextvars.Token, *, memory_mb: int, api_request: bool, sink: Sink | None,

@@ -38,14 +38,18 @@ def parse_upload_key(key: str) -> tuple[str, str, int] | None:
     return parts[1], parts[2], int(parts[3])
 
 
-def media_key(post_id: str, index: int, width: int) -> str:
-    return f"p/{post_id}/{index}-{width}.webp"
+def media_key(post_id: str, index: int, width: int, ext: str = "webp") -> str:
+    return f"p/{post_id}/{index}-{width}.{ext}"
 
 
 def image_view(image: dict, media_base: str, alt: str | None = None) -> dict:
+    # Every variant says its format (`type`: webp or avif) so clients can build <picture> /
+    # srcset; `url`/`content_type` stay the WebP one, which every client can show.
     variants = [{"width": d["width"], "height": d["height"], "url": f"{media_base}/{d['key']}",
-                 "content_type": d["content_type"]} for d in image.get("variants", [])]
-    fitting = [x for x in variants if x["width"] <= PREFERRED_WIDTH] or variants
+                 "content_type": d["content_type"], "type": d["content_type"].split("/")[-1]}
+                for d in image.get("variants", [])]
+    webp = [x for x in variants if x["type"] != "avif"] or variants
+    fitting = [x for x in webp if x["width"] <= PREFERRED_WIDTH] or webp
     main = max(fitting, key=lambda x: x["width"]) if fitting else None
     # width/height: the largest variant (the work's full size and aspect ratio); url is the
     # variant a page shows (<= PREFERRED_WIDTH), sized by url_width/url_height (OpenAPI "Image").

@@ -230,10 +230,12 @@ class UploadProcessor:
         pinned = hashlib.sha256(data).hexdigest()
 
         # 1. Provenance on the ORIGINAL bytes, before anything re-encodes them. Decisive when present.
+        started = time.monotonic()
         prov = scan_provenance(data)
         detectors["provenance"] = "easel-provenance-1"
         checks.append({"step": "provenance", "result": prov.verdict, "reasons": prov.reasons,
-                       "declared_source_types": prov.declared_source_types})
+                       "declared_source_types": prov.declared_source_types,
+                       "ms": round((time.monotonic() - started) * 1000, 1)})
         record_signals.update({"provenance": prov.signals, "c2pa": prov.c2pa,
                                "declared_source_types": prov.declared_source_types})
         if prov.verdict == "ai":
@@ -241,13 +243,15 @@ class UploadProcessor:
             return done(policy.decide(signals, s))
 
         # Validation (the whole file is decoded); the derivatives are kept for publishing.
+        started = time.monotonic()
         try:
-            derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post), limits=self.limits)
+            derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post), limits=self.limits,
+                                       avif_widths=self._avif_widths(post))
         except ImageRejected as exc:
             checks.append({"step": "image", "result": exc.code, "message": exc.message})
             return refuse(exc.code, exc.message)
         self._derived[(post.post_id, int(image.index))] = derived
-        checks.append({"step": "image", "result": "ok"})
+        checks.append({"step": "image", "result": "ok", "ms": round((time.monotonic() - started) * 1000, 1)})
 
         from PIL import Image
 
@@ -490,6 +494,11 @@ class UploadProcessor:
 
         return guard_widths(WIDTHS.get(post.purpose or "", self.settings.derivative_widths))
 
+    def _avif_widths(self, post: PostItem) -> tuple[int, ...]:
+        """AVIF beside WebP for the widths clients fetch most (the grid thumbnail, the large
+        view: ACTIVITY_MODEL.md), posts only (profile images keep one format)."""
+        return () if post.purpose else self.settings.avif_widths
+
     def _publish_media(self, post: PostItem, images: list[PostImageItem]) -> list[dict]:
         out = []
         for image in images:
@@ -503,10 +512,10 @@ class UploadProcessor:
                     raise ImageRejected("changed_after_screening",
                                         "The file was replaced after it was screened; upload it again as a new post.")
                 derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post),
-                                           limits=self.limits)
+                                           limits=self.limits, avif_widths=self._avif_widths(post))
             variants = []
             for d in derived:
-                mkey = media_key(post.post_id, index, d.width)
+                mkey = media_key(post.post_id, index, d.width, d.content_type.split("/")[-1])
                 data = self._sign(d.data, d.content_type, post, mkey)
                 self.storage.put_media(mkey, data, d.content_type)
                 variants.append({"width": d.width, "height": d.height, "key": mkey, "content_type": d.content_type,

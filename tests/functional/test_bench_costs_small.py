@@ -13,19 +13,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(280)
 def test_small_benchmark_projects_bills_and_shows_the_guard_holding_spend():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_costs.py"), "--small", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=140)
+                          cwd=ROOT, capture_output=True, text=True, timeout=270)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(proc.stdout)
-    assert r["seconds"] < 90
+    assert r["seconds"] < 240  # a sanity bound (~40 s idle; real images, AVIF, a meter flush per phase)
     per = r["per_invocation"]
-    for feature in ("GET /v1/feed", "GET /v1/posts/{post_id}", "POST /v1/users/{handle}/follow",
-                    "POST /v1/posts", "handle_uploads"):
-        # the meter folds a warm container's invocations into one write (METER_FLUSH_EVERY)
+    for feature in ("GET /v1/feed", "GET /v1/posts/{post_id}", "POST /v1/users/{handle}/follow", "POST /v1/posts"):
+        # the API folds a warm environment's invocations into one meter write (METER_FLUSH_EVERY)
         assert per[feature]["n"] == 1 and 0 < per[feature]["mw"] < 0.5, feature
-    assert per["POST /v1/users/{handle}/follow"]["wru"] == 9  # edge + counters + notification: see test_metering
+    # the worker writes its batch whenever its queue is idle: at most one write per invocation
+    assert per["handle_uploads"]["n"] == 1 and 0 < per["handle_uploads"]["mw"] <= 1
+    assert per["GET /v1/feed"]["rru"] < 5  # the viewer's feed state instead of per-entry edges
+    assert r["media"]["distribution"] and r["vendor_policy"]["share"] <= 0.2
+    assert all(b["services"]["api_gateway"] == 0 for b in r["projections"].values())  # the function URL door
+    assert per["POST /v1/users/{handle}/follow"]["wru"] == 7  # edge + counters + notification + feed state: test_metering
     assert r["media"]["thumb_bytes"] < r["media"]["large_bytes"]
     bills = [r["projections"][k] for k in ("100000", "1000000", "10000000")]
     assert bills[0]["total_usd"] < bills[1]["total_usd"] < bills[2]["total_usd"]

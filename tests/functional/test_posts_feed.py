@@ -92,19 +92,22 @@ def test_publish_flow_feed_portfolio_and_clean_derivatives(client, run_worker):
     assert public["author"]["handle"] == artist["handle"]
     image = public["images"][0]
     assert image["url"].startswith("http://127.0.0.1:8000/media/p/")
-    widths = sorted(v["width"] for v in image["variants"])
+    widths = sorted(v["width"] for v in image["variants"] if v["type"] == "webp")
     assert widths == [320, 640, 1280, 1600]  # never upscaled past the original's 1600 px
     # width/height: the largest variant; url: the 1280 one, sized by url_width/url_height.
     assert (image["width"], image["url_width"]) == (1600, 1280)
     shown = next(v for v in image["variants"] if v["url"] == image["url"])
     assert (shown["width"], shown["height"]) == (image["url_width"], image["url_height"])
+    # AVIF only beside the thumbnail and large-view widths, only where it is smaller.
+    assert {v["width"] for v in image["variants"] if v["type"] == "avif"} <= {640, 1280}
+    assert image["content_type"] == "image/webp"  # what existing clients show
 
     # The derivatives in the media bucket: no EXIF/GPS, the do-not-train XMP mark present.
     for variant in image["variants"]:
         key = variant["url"].split("/media/", 1)[1]
         data = s3().get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)["Body"].read()
         with Image.open(io.BytesIO(data)) as im:
-            assert im.format == "WEBP"
+            assert im.format == {"webp": "WEBP", "avif": "AVIF"}[variant["type"]]
             assert not im.getexif()
             xmp = im.info.get("xmp", b"")
         assert b"GPS" not in data and b"Exif" not in data
