@@ -139,7 +139,7 @@ class ArchiveService:
                     if post.status in SKIP_STATUSES or post.purpose:
                         continue
                     images = []
-                    for index in range(max(1, len(post.images or []) or 1)):
+                    for index in range(max(1, src.image_count(post.post_id))):
                         data = src.original(upload_key(user_id, post.post_id, index), post.status,
                                             self.settings.max_upload_bytes)
                         if data is None:
