@@ -25,8 +25,11 @@ install: $(STAMP)
 run: $(RUN_STAMP)
 	$(PY) -m local.platform
 
+# The suite runs on every core (pytest-xdist; one test file stays on one worker, each worker
+# with its own moto endpoint). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .local
@@ -76,3 +79,8 @@ costs: $(STAMP)
 # The cost model benchmark (own platform on free ports; docs/costs.md). BENCH_ARGS=--small for a quick run.
 bench-costs: $(STAMP)
 	$(PY) bench/bench_costs.py $(BENCH_ARGS)
+
+# API cold start: app.py's import time against a bare Chalice app, as a ratio (target <= 1.3).
+.PHONY: bench-cold-start
+bench-cold-start: $(STAMP)
+	$(PY) bench/bench_cold_start.py $(BENCH_ARGS)

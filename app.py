@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import os
 
-from chalice import Chalice, Rate, Response
+from chalice import Rate, Response
 from chalice.app import SQSEvent
 
 from chalicelib import container, marks
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
-from chalicelib.http import authenticate, body, install_middleware, json_response, query, router, source_ip
+from chalicelib.http import (
+    EaselChalice, authenticate, body, install_middleware, json_response, query, router, source_ip,
+)
 from chalicelib.metering import metered_event
 from chalicelib.observability import logger, metrics
 
-app = Chalice(app_name="easel")
+app = EaselChalice(app_name="easel")  # Chalice, also behind a function URL (chalicelib/function_url.py)
 app.api.binary_types.extend(["image/webp", "image/avif", "image/jpeg", "image/png", "image/gif"])
 install_middleware(app)
 route = router(app)

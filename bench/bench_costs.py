@@ -14,7 +14,6 @@ budget guard on, measured with the guard actually in `survival`.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -31,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from infra.stages import METER_FLUSH_EVERY, METER_FLUSH_MAX_AGE_S  # noqa: E402
+from local.devserver import DEFAULT_ENVIRONMENTS, LOCAL_METER_FLUSH  # noqa: E402
 from local.moto_server import free_port  # noqa: E402
 from local.platform import Platform  # noqa: E402
 
@@ -59,6 +60,12 @@ THUMBS_PER_DAU_DAY, LARGE_PER_DAU_DAY = 120, 6
 COLD_START_EVERY = 1000        # invocations per cold start (one Secrets Manager read each)
 CUSTOM_METRICS = 20            # distinct custom metrics published
 SQS_REQUESTS_PER_IMAGE = 3     # S3 -> SQS send, receive, delete
+# Who uploads, for the vendor risk policy (chalicelib/screening/vendor_policy.py); assumptions,
+# not measurements: ACTIVITY_MODEL.md gives no account-age mix for a normal month. Shares of
+# uploads by: accounts younger than the policy's new-account window, older artists' first
+# posts, accounts with an earlier AI finding, uploads marked protected (Glaze/Nightshade).
+UPLOAD_MIX = {"new_account": 0.08, "first_posts": 0.05, "ai_finding": 0.02, "protected": 0.01}
+UPLOAD_MIX_SURGE = {**UPLOAD_MIX, "new_account": 0.30}  # the surge: 30% of MAU are new accounts
 
 
 @dataclass
@@ -68,11 +75,10 @@ class Scale:
     fans: int
     posts_per_artist: int
     reads_per_fan: int
-    image_size: tuple[int, int]
 
 
-SMALL = Scale("small", artists=2, fans=4, posts_per_artist=1, reads_per_fan=2, image_size=(1600, 1200))
-FULL = Scale("full", artists=12, fans=48, posts_per_artist=2, reads_per_fan=6, image_size=(2400, 1800))
+SMALL = Scale("small", artists=2, fans=4, posts_per_artist=1, reads_per_fan=2)
+FULL = Scale("full", artists=12, fans=48, posts_per_artist=2, reads_per_fan=6)
 
 
 # -- driving the platform ------------------------------------------------------------------
@@ -81,11 +87,21 @@ class Api:
         self.base = base
         self.s = requests.Session()
         self.response_bytes: dict[str, list[int]] = {}
+        self.users_by_token: dict[str, dict] = {}
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None,
              feature: str | None = None) -> tuple[int, Any]:
+        # Access tokens live 15 minutes and a full run takes longer on a busy machine: a known
+        # user's expired token is refreshed (POST /v1/auth/refresh) and the call retried.
+        user = self.users_by_token.get(token or "")
+        if user is not None:
+            token = user["access_token"]
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         resp = self.s.request(method, self.base + path, json=body, headers=headers, timeout=60)
+        if resp.status_code == 401 and user is not None and b"token_expired" in resp.content:
+            self.refresh(user)
+            headers = {"Authorization": f"Bearer {user['access_token']}"}
+            resp = self.s.request(method, self.base + path, json=body, headers=headers, timeout=60)
         if feature:
             self.response_bytes.setdefault(feature, []).append(len(resp.content))
         try:
@@ -93,44 +109,81 @@ class Api:
         except ValueError:
             return resp.status_code, None
 
+    def remember(self, user: dict) -> dict:
+        self.users_by_token[user["access_token"]] = user
+        return user
+
+    def refresh(self, user: dict) -> None:
+        resp = self.s.post(self.base + "/v1/auth/refresh", json={"refresh_token": user["refresh_token"]}, timeout=60)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        user.update(body["tokens"] if "tokens" in body else body)
+        self.remember(user)
+
     def signup(self, handle: str) -> dict:
         status, body = self.call("POST", "/v1/auth/signup",
                                  {"handle": handle, "email": f"{handle}@example.com", "password": PASSWORD})
         assert status == 201, body
-        return {"handle": handle, "id": body["user"]["id"], **body["tokens"]}
+        return self.remember({"handle": handle, "id": body["user"]["id"], **body["tokens"]})
 
 
-def art_image(size: tuple[int, int], seed: int) -> bytes:
-    """A painting-like JPEG: gradients, strokes and grain (compresses like artwork, not noise)."""
-    from PIL import Image, ImageDraw, ImageFilter
-
-    rnd = random.Random(seed)
-    w, h = size
-    img = Image.new("RGB", (w, h), tuple(rnd.randrange(256) for _ in range(3)))
-    draw = ImageDraw.Draw(img)
-    for _ in range(160):
-        x, y = rnd.randrange(w), rnd.randrange(h)
-        r = rnd.randrange(20, max(21, w // 6))
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rnd.randrange(256) for _ in range(3)))
-    for _ in range(400):
-        x, y = rnd.randrange(w), rnd.randrange(h)
-        draw.line((x, y, x + rnd.randrange(-200, 200), y + rnd.randrange(-200, 200)),
-                  fill=tuple(rnd.randrange(256) for _ in range(3)), width=rnd.randrange(2, 12))
-    img = img.filter(ImageFilter.GaussianBlur(1.2))
-    grain = Image.effect_noise((w, h), 18).convert("RGB")
-    img = Image.blend(img, grain, 0.08)
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=90)
-    return out.getvalue()
+# Real images (issue 15): Debian's wallpaper packages, photographs and digital art up to
+# 5640x3172 in JPEG, PNG and WebP. Synthetic "painting-like" JPEGs compress unlike real work
+# (their 640 px WebP averaged 42.7 KB; real images ~27 KB), and derivative bytes drive the
+# CDN bill, so the projection uses what the upload handler made of these.
+REAL_IMAGE_PACKAGES = ("gnome-backgrounds", "mate-backgrounds")
+REAL_IMAGE_DIRS = (Path("/usr/share/backgrounds/gnome"), Path("/usr/share/backgrounds/mate"))
+REAL_IMAGE_MIN_WIDTH = 1280  # skips the packages' 256 px VNC tiles
+CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
-def upload(api: Api, user: dict, data: bytes, title: str) -> tuple[int, str | None]:
-    status, created = api.call("POST", "/v1/posts", {"title": title, "content_type": "image/jpeg",
+def ensure_real_images() -> None:
+    """Install the wallpaper packages when missing (the benchmark's setup; needs root + apt)."""
+    if all(d.is_dir() for d in REAL_IMAGE_DIRS):
+        return
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("bench_costs needs the real images of Debian's " + " and ".join(REAL_IMAGE_PACKAGES)
+                         + ": run `sudo apt-get install -y " + " ".join(REAL_IMAGE_PACKAGES) + "`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *REAL_IMAGE_PACKAGES]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=True)
+        subprocess.run(install, env=env, capture_output=True, check=True)
+
+
+def real_images(count: int, *, smallest: bool = False) -> list[tuple[str, str, bytes]]:
+    """`count` distinct real images as (name, content type, bytes): every raster file of the
+    packages at least REAL_IMAGE_MIN_WIDTH wide, in a fixed shuffled order (or the smallest
+    files first, for the quick run). Raises if the packages hold fewer than `count`."""
+    from PIL import Image
+
+    ensure_real_images()
+    files = []
+    for d in REAL_IMAGE_DIRS:
+        for f in sorted(d.rglob("*")):
+            if f.suffix.lower() in CONTENT_TYPES and f.is_file() and not f.is_symlink():
+                with Image.open(f) as im:
+                    if im.width >= REAL_IMAGE_MIN_WIDTH:
+                        files.append(f)
+    if smallest:
+        files.sort(key=lambda f: f.stat().st_size)
+    else:
+        random.Random(15).shuffle(files)
+    if len(files) < count:
+        raise SystemExit(f"only {len(files)} real images found in {', '.join(map(str, REAL_IMAGE_DIRS))}; {count} needed")
+    return [(f.name, CONTENT_TYPES[f.suffix.lower()], f.read_bytes()) for f in files[:count]]
+
+
+def upload(api: Api, user: dict, data: bytes, title: str, content_type: str = "image/jpeg") -> tuple[int, str | None]:
+    status, created = api.call("POST", "/v1/posts", {"title": title, "content_type": content_type,
                                                      "content_length": len(data)}, token=user["access_token"])
     if status != 201:
         return status, None
     up = created["upload"]
-    resp = requests.post(up["url"], data=up["fields"], files={"file": ("art.jpg", data)}, timeout=60)
+    resp = requests.post(up["url"], data=up["fields"], files={"file": ("art", data, content_type)}, timeout=120)
     assert resp.status_code in (200, 204), resp.text
     return status, created["post"]["id"]
 
@@ -148,11 +201,77 @@ def wait_status(api: Api, user: dict, post_ids: list[str], done: set[str], timeo
     raise TimeoutError(f"posts not processed in time: {states}")
 
 
+def _pct(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))])
+
+
+def derivative_sizes(post_ids: list[str]) -> dict[str, Any]:
+    """What the handler stored for these posts: per width and format (n, mean, p10, p50, p90
+    bytes), and the bytes a client fetches for a thumbnail (<= 640 px) and a large view
+    (<= 1280 px), the variant it would pick (the smallest of the formats offered at that width)."""
+    from chalicelib.adapters.tables import PostItem
+    from chalicelib.metering.meter import _variant_bytes
+
+    from chalicelib.config import get_settings
+
+    targets = sorted(get_settings().derivative_widths)
+
+    def width_class(width: int) -> str:
+        # Sources narrower than the largest target get a variant at their own width.
+        return f"w{next((t for t in targets if width <= t), targets[-1])}"
+
+    by: dict[str, list[int]] = {}
+    stored: list[int] = []
+    thumbs: list[int] = []
+    larges: list[int] = []
+    for pid in post_ids:
+        post = PostItem.get(*PostItem.key(pid))
+        for image in post.images or []:
+            variants = image["variants"]
+            stored.append(sum(int(v["bytes"]) for v in variants))
+            for v in variants:
+                fmt = str(v.get("content_type", "image/webp")).split("/")[-1]
+                by.setdefault(f"{width_class(int(v['width']))} {fmt}", []).append(int(v["bytes"]))
+            thumbs.append(_variant_bytes(variants, 640))
+            larges.append(_variant_bytes(variants, 1280))
+    if not thumbs:
+        raise RuntimeError("no processed images to measure")
+    dist = {k: {"n": len(b), "mean": sum(b) / len(b), "p10": _pct(b, 0.1), "p50": _pct(b, 0.5), "p90": _pct(b, 0.9)}
+            for k, b in sorted(by.items(), key=lambda kv: (int(kv[0][1:].split()[0]), kv[0]))}
+    return {"thumb_bytes": sum(thumbs) / len(thumbs), "large_bytes": sum(larges) / len(larges),
+            "derivatives_bytes_per_image": sum(stored) / len(stored), "images": len(thumbs),
+            "by_width": {k: d["mean"] for k, d in dist.items()}, "distribution": dist}
+
+
 # -- reading the meter -------------------------------------------------------------------------
+_API_URL = ""
+
+
+def settle() -> None:
+    """Write the meter's buffered usage: the API process on request (a local-only route), the
+    worker by itself when its queue is idle (it polls every second)."""
+    if not _API_URL:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    environments = int(os.environ.get("API_CONCURRENCY", DEFAULT_ENVIRONMENTS))
+    flushed: set[str] = set()
+    with ThreadPoolExecutor(max_workers=environments) as pool:
+        for _round in range(5):  # each flush holds its environment 0.5 s: N at once reach N environments
+            answers = list(pool.map(lambda _: requests.post(_API_URL + LOCAL_METER_FLUSH, timeout=30),
+                                    range(environments)))
+            flushed |= {a.headers.get("X-Local-Environment", "?") for a in answers}
+            if len(flushed) >= environments:
+                break
+    time.sleep(2.5)
+
+
 def usage_by_feature() -> dict[str, dict[str, float]]:
     from chalicelib.adapters.costs_store import UsageRepository
     from chalicelib.adapters.tables import utcnow
 
+    settle()
     now = utcnow()
     out: dict[str, dict[str, float]] = {}
     for back in range(3):
@@ -176,6 +295,36 @@ def diff(after: dict, before: dict) -> dict[str, dict[str, float]]:
 
 def per_invocation(totals: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     return {f: {k: v / c["n"] for k, v in c.items()} for f, c in totals.items() if c.get("n")}
+
+
+def vendor_share(mix: dict[str, float], n: int = 50_000) -> tuple[float, dict[str, float]]:
+    """The share of uploads the deployed policy sends to the vendor, by running `select` over
+    n synthetic uploads drawn from `mix` (and the policy's own sampling of post ids)."""
+    from chalicelib.screening.settings import get_screening_settings
+    from chalicelib.screening.vendor_policy import AuthorFacts, VendorPolicy, select
+
+    s = get_screening_settings()
+    policy = VendorPolicy(mode=s.vendor_policy, new_account_days=s.vendor_new_account_days,
+                          first_posts=s.vendor_first_posts, sample_rate=s.vendor_sample_rate)
+    rnd = random.Random(15)
+    why: dict[str, int] = {}
+    sent = 0
+    for i in range(n):
+        r = rnd.random()
+        kind = "established"
+        for name in ("new_account", "first_posts", "ai_finding", "protected"):
+            if r < mix[name]:
+                kind = name
+                break
+            r -= mix[name]
+        facts = AuthorFacts(account_age_days=policy.new_account_days / 2 if kind == "new_account" else 365,
+                            published_posts=0 if kind == "first_posts" else 50,
+                            ai_findings=1 if kind == "ai_finding" else 0)
+        chosen, reason = select(policy, facts, f"01BENCH{i:010d}", protected=kind == "protected")
+        if chosen:
+            sent += 1
+            why[reason] = why.get(reason, 0) + 1
+    return sent / n, {k: v / n for k, v in why.items()}
 
 
 # -- projection --------------------------------------------------------------------------------
@@ -261,7 +410,9 @@ def run(scale: Scale, *, log_dir: Path | None = None) -> dict[str, Any]:
     token = "bench-donations"
     platform = Platform(api_port=free_port(), moto_port=free_port(), log_dir=log_dir, extra_env={
         "GUARD_INTERVAL_S": "86400", "UPLOAD_LIMITS_NORMAL": "1000,10000", "UPLOAD_LIMITS_SURVIVAL": "1000,10000",
-        "GUARD_CACHE_S": "0", "DONATIONS_WEBHOOK_TOKEN": token, "METER_SHARDS": "4"})
+        "GUARD_CACHE_S": "0", "DONATIONS_WEBHOOK_TOKEN": token, "METER_SHARDS": "4",
+        # The meter batches as deployed (infra/stages.py); each phase ends with a flush.
+        "METER_FLUSH_EVERY": str(METER_FLUSH_EVERY), "METER_FLUSH_MAX_AGE_S": str(METER_FLUSH_MAX_AGE_S)})
     platform.start()
     try:
         os.environ.update({k: platform.env[k] for k in (
@@ -274,12 +425,16 @@ def run(scale: Scale, *, log_dir: Path | None = None) -> dict[str, Any]:
 
 
 def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
-    from chalicelib.adapters.tables import PostItem, UserItem
+    from chalicelib.adapters.tables import UserItem
 
+    global _API_URL
+    _API_URL = platform.api_url
     api = Api(platform.api_url)
     rnd = random.Random(7)
     tag = f"{int(time.time()) % 100000}"
     phases: dict[str, dict[str, dict[str, float]]] = {}
+    images = real_images(scale.artists * (scale.posts_per_artist + 1), smallest=scale.name == "small")
+    image_iter = iter(images)
     snap = usage_by_feature()
 
     # 1. population: sign-ups, follows (each fan follows up to 10 artists)
@@ -292,7 +447,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     boss = artists[0]
     UserItem(*UserItem.key(boss["id"])).update(actions=[UserItem.roles.add({"founder"})])
     _, login = api.call("POST", "/v1/auth/login", {"handle": boss["handle"], "password": PASSWORD})
-    boss_token = login["tokens"]["access_token"]
+    boss_token = api.remember(dict(login["tokens"]))["access_token"]
     api.call("PUT", "/v1/admin/budget", {"monthly_usd": 1_000_000}, token=boss_token)
     now = usage_by_feature()
     phases["population"], snap = diff(now, snap), now
@@ -301,7 +456,8 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     post_ids: list[tuple[dict, str]] = []
     for i, artist in enumerate(artists):
         for j in range(scale.posts_per_artist):
-            status, pid = upload(api, artist, art_image(scale.image_size, seed=i * 100 + j), f"Study {i}.{j}")
+            name, ctype, data = next(image_iter)
+            status, pid = upload(api, artist, data, f"{name} ({i}.{j})", ctype)
             assert status == 201 and pid
             post_ids.append((artist, pid))
     for artist, pid in post_ids:
@@ -325,6 +481,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
                                   feature="POST /v1/auth/refresh")
         if status == 200:
             fan.update(tokens["tokens"] if "tokens" in tokens else tokens)
+            api.remember(fan)
     now = usage_by_feature()
     phases["reads"], snap = diff(now, snap), now
 
@@ -335,7 +492,8 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     guard_level = state["level"]
     surge_posts = []
     for i, artist in enumerate(artists):
-        status, pid = upload(api, artist, art_image(scale.image_size, seed=9000 + i), f"Surge {i}")
+        name, ctype, data = next(image_iter)
+        status, pid = upload(api, artist, data, f"Surge {name}", ctype)
         if pid:
             surge_posts.append((artist, pid))
     for artist, pid in surge_posts:
@@ -353,25 +511,8 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     phases["surge_resumed"], snap = diff(now, snap), now
     _, report = api.call("GET", "/v1/admin/costs?group_by=service", token=boss_token)
 
-    # measured derivative sizes
-    sizes: dict[int, list[int]] = {}
-    stored: list[int] = []
-    for _, pid in post_ids:
-        post = PostItem.get(*PostItem.key(pid))
-        for image in post.images or []:
-            stored.append(sum(v["bytes"] for v in image["variants"]))
-            for v in image["variants"]:
-                sizes.setdefault(v["width"], []).append(v["bytes"])
-    from chalicelib.metering.meter import _variant_bytes
-
-    thumbs, larges = [], []
-    for _, pid in post_ids:
-        for image in PostItem.get(*PostItem.key(pid)).images or []:
-            thumbs.append(_variant_bytes(image["variants"], 640))
-            larges.append(_variant_bytes(image["variants"], 1280))
-    media = {"thumb_bytes": sum(thumbs) / len(thumbs), "large_bytes": sum(larges) / len(larges),
-             "derivatives_bytes_per_image": sum(stored) / len(stored),
-             "by_width": {w: sum(b) / len(b) for w, b in sorted(sizes.items())}}
+    # measured derivative sizes: every real image the handler processed (normal + surge)
+    media = derivative_sizes([pid for _, pid in post_ids + surge_posts])
 
     totals: dict[str, dict[str, float]] = {}
     for name in ("population", "uploads", "reads"):
@@ -388,11 +529,14 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
     deferred_per_image = {k: v / max(1, len(surge_posts)) for k, v in surge_handler.items()}
     resp_bytes = {f: sum(b) / len(b) for f, b in api.response_bytes.items()}
 
-    projections = {str(m): project(per_inv, media, resp_bytes, m) for m in MAU_POINTS}
+    share, share_why = vendor_share(UPLOAD_MIX)
+    surge_share, _ = vendor_share(UPLOAD_MIX_SURGE)
+    projections = {str(m): project(per_inv, media, resp_bytes, m, vendor_share=share) for m in MAU_POINTS}
     surge = {}
     for m in MAU_POINTS:
-        base_week = project(per_inv, media, resp_bytes, m, days=7)
-        off = project(per_inv, media, resp_bytes, m, days=7, traffic=10, new_accounts=0.3 * 3 * m)
+        base_week = project(per_inv, media, resp_bytes, m, days=7, vendor_share=share)
+        off = project(per_inv, media, resp_bytes, m, days=7, traffic=10, new_accounts=0.3 * 3 * m,
+                      vendor_share=surge_share)
         # Guard on (survival for the week): uploads are accepted and queued (the handler only
         # records them: measured), screening runs after the surge at normal cost; vendor
         # checks off; public reads cached 20x longer (assumed: 30% of public reads anonymous,
@@ -401,7 +545,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
                      handler=deferred_per_image, vendor_share=0.0, anonymous_cdn_hits=0.3 * 0.4)
         # The queued uploads are screened after the surge, at normal cost (shifted, not saved).
         deferred_cost = off["images"] * (total_usd({k: v for k, v in per_image.items() if k not in ("n", "usd")},
-                                                   price()) + price()["vendor_screening_image"])
+                                                   price()) + price()["vendor_screening_image"] * surge_share)
         surge[str(m)] = {"baseline_week_usd": base_week["total_usd"], "guard_off_usd": off["total_usd"],
                          "guard_on_usd": on["total_usd"], "deferred_screening_usd": deferred_cost,
                          "off_services": off["services"], "on_services": on["services"]}
@@ -409,6 +553,7 @@ def _drive(platform: Platform, scale: Scale, started: float) -> dict[str, Any]:
             "population": {"artists": scale.artists, "fans": scale.fans, "images": images_published},
             "per_invocation": per_inv, "media": media, "response_bytes": resp_bytes,
             "projections": projections, "surge": surge, "phases": phases,
+            "vendor_policy": {"share": share, "why": share_why, "surge_share": surge_share, "mix": UPLOAD_MIX},
             "guard": {"level_during_surge": guard_level, "level_after": after["level"], "feed_ok": feed_ok,
                       "public_cache_control_in_survival": cache_control,
                       "surge_posts_queued": len(surge_posts), "resumed": after.get("resumed_uploads")},
@@ -425,8 +570,12 @@ def render(r: dict[str, Any]) -> str:
         out.append(f"  {f:<34}{u.get('gbms', 0):>13.1f}{u.get('rru', 0):>8.2f}{u.get('wru', 0):>7.2f}"
                    f"{u.get('mw', 0):>9.2f}{u.get('s3p', 0):>8.2f}{u.get('lb', 0):>7.0f}")
     m = r["media"]
-    out += ["", "Measured derivative sizes (bytes, mean): " + ", ".join(f"{w}px {b:,.0f}" for w, b in m["by_width"].items()),
-            f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B",
+    out += ["", f"Measured derivative sizes ({m['images']} real images through the upload handler; bytes):",
+            f"  {'variant':<16}{'n':>4}{'mean':>10}{'p10':>10}{'p50':>10}{'p90':>10}"]
+    out += [f"  {k:<16}{d['n']:>4}{d['mean']:>10,.0f}{d['p10']:>10,.0f}{d['p50']:>10,.0f}{d['p90']:>10,.0f}"
+            for k, d in m["distribution"].items()]
+    out += [f"  thumbnail shown (<=640) {m['thumb_bytes']:,.0f} B; large view (<=1280) {m['large_bytes']:,.0f} B; "
+            f"stored per image {m['derivatives_bytes_per_image']:,.0f} B",
             "", "Projected monthly bill (ACTIVITY_MODEL.md; USD):"]
     services = list(next(iter(r["projections"].values()))["services"])
     out.append(f"  {'service':<18}" + "".join(f"{int(k):>14,}" for k in r["projections"]))
@@ -439,6 +588,10 @@ def render(r: dict[str, Any]) -> str:
     out.append(f"  {'meter share':<18}" + "".join(f"{p['meter_share']:>14.2%}" for p in r["projections"].values()))
     out.append(f"  {'Cognito would add':<18}" + "".join(
         f"{p['cognito_lite_usd']:>7,.0f}-{p['cognito_essentials_usd']:<6,.0f}" for p in r["projections"].values()))
+    vp = r["vendor_policy"]
+    out.append(f"  vendor checks: {vp['share']:.1%} of uploads under the risk policy ("
+               + ", ".join(f"{k} {v:.1%}" for k, v in sorted(vp["why"].items(), key=lambda kv: -kv[1]))
+               + f"; surge {vp['surge_share']:.1%}); assumed upload mix {vp['mix']}")
     out += ["", "Surge week x10 (MAU triples, 30% new accounts), USD for the week:",
             f"  {'MAU (before)':<22}{'normal week':>14}{'guard off':>14}{'guard on':>14}{'deferred':>12}"]
     for mau, s in r["surge"].items():
@@ -458,17 +611,69 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+BASELINES = ROOT / "bench" / "baselines"
+
+
+def baseline_of(r: dict[str, Any], label: str) -> dict[str, Any]:
+    """What a later run is compared with: the projection per service and the measured inputs."""
+    return {"label": label, "scale": r["scale"], "measured": time.strftime("%Y-%m-%d"),
+            "projections": {m: {"services": p["services"], "total_usd": p["total_usd"], "per_mau_usd": p["per_mau_usd"]}
+                            for m, p in r["projections"].items()},
+            "media": {k: r["media"][k] for k in ("thumb_bytes", "large_bytes", "derivatives_bytes_per_image")},
+            "per_invocation": {f: {k: round(v, 3) for k, v in u.items()} for f, u in r["per_invocation"].items()
+                               if f in ("GET /v1/feed", "GET /v1/users/{handle}/posts", "GET /v1/posts/{post_id}",
+                                        "handle_uploads_per_image")}}
+
+
+def render_comparison(r: dict[str, Any], base: dict[str, Any]) -> str:
+    """The baseline's projection beside this run's, per service, at each MAU point."""
+    points = list(r["projections"])
+    out = ["", f"Before (baseline: {base['label']}, measured {base['measured']}) and after (this run), USD per month:",
+           f"  {'service':<18}" + "".join(f"{int(m):>24,}" for m in points),
+           f"  {'':<18}" + "".join(f"{'before':>12}{'after':>12}" for _ in points)]
+    services = list(dict.fromkeys([*base["projections"][points[0]]["services"], *r["projections"][points[0]]["services"]]))
+    for sname in services:
+        out.append(f"  {sname:<18}" + "".join(
+            f"{base['projections'][m]['services'].get(sname, 0.0):>12,.2f}{r['projections'][m]['services'].get(sname, 0.0):>12,.2f}"
+            for m in points))
+    out.append(f"  {'TOTAL':<18}" + "".join(
+        f"{base['projections'][m]['total_usd']:>12,.2f}{r['projections'][m]['total_usd']:>12,.2f}" for m in points))
+    out.append(f"  {'per MAU':<18}" + "".join(
+        f"{base['projections'][m]['per_mau_usd']:>12,.5f}{r['projections'][m]['per_mau_usd']:>12,.5f}" for m in points))
+    feed_b = base["per_invocation"].get("GET /v1/feed", {})
+    feed_a = r["per_invocation"].get("GET /v1/feed", {})
+    out.append(f"  feed page RRU {feed_b.get('rru', 0):.2f} -> {feed_a.get('rru', 0):.2f}; meter WRU per API call "
+               f"{feed_b.get('mw', 0):.2f} -> {feed_a.get('mw', 0):.2f}; thumbnail "
+               f"{base['media']['thumb_bytes']:,.0f} -> {r['media']['thumb_bytes']:,.0f} B; large view "
+               f"{base['media']['large_bytes']:,.0f} -> {r['media']['large_bytes']:,.0f} B")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="compare with this baseline (default: bench/baselines/costs_<scale>.json)")
+    parser.add_argument("--save-baseline", metavar="LABEL", default=None,
+                        help="write this run as bench/baselines/costs_<scale>.json, labelled LABEL")
     args = parser.parse_args()
+    scale = SMALL if args.small else FULL
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(SMALL if args.small else FULL, log_dir=Path(tmp))
+        result = run(scale, log_dir=Path(tmp))
+    path = BASELINES / f"costs_{scale.name}.json"
+    if args.save_baseline:
+        BASELINES.mkdir(exist_ok=True)
+        path.write_text(json.dumps(baseline_of(result, args.save_baseline), indent=1) + "\n")
+    base_path = args.baseline or path
+    base = json.loads(base_path.read_text()) if base_path.is_file() and not args.save_baseline else None
     if args.json:
-        print(json.dumps({k: v for k, v in result.items() if k != "phases"}, indent=2, default=str))
+        out = {k: v for k, v in result.items() if k != "phases"}
+        out["baseline"] = base
+        print(json.dumps(out, indent=2, default=str))
     else:
-        print(render(result))
+        print(render(result) + (render_comparison(result, base) if base else ""))
+        print(f"\nreproduce: make bench-costs{' BENCH_ARGS=--small' if args.small else ''}")
 
 
 if __name__ == "__main__":

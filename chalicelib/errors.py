@@ -74,3 +74,14 @@ class Unavailable(AppError):
         headers = kwargs.pop("headers", None) or {}
         headers.setdefault("Retry-After", str(retry_after))
         super().__init__(message, headers=headers, **kwargs)
+
+
+class Contention(Unavailable):
+    """Many writes to the same items at once (DynamoDB transaction conflicts or throttling)
+    outlasted the store's retry budget (chalicelib/adapters/store.py, `retrying`). Nothing
+    was written; the same request, retried after Retry-After, is safe."""
+    code = "contention"
+
+    def __init__(self, message: str = "Many people are doing this at once; retry in a moment.", *,
+                 retry_after: int = 1, **kwargs) -> None:
+        super().__init__(message, retry_after=retry_after, **kwargs)

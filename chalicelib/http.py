@@ -6,15 +6,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import uuid
 from typing import Any, Callable
 
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import container, metering
+from chalicelib import container, function_url, metering
 from chalicelib.errors import AppError, Unauthorized, ValidationError
-from chalicelib.observability import logger
+from chalicelib.observability import logger, trace_if_sampled
 from chalicelib.services.tokens import Principal
 
 JSON = "application/json"
@@ -24,6 +25,30 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 # Chalice's own errors (405, 415, unhandled 500) are rewritten into Easel's error shape.
 _CHALICE_CODES = {405: "method_not_allowed", 415: "unsupported_media_type", 400: "bad_request",
                   500: "internal_error", 404: "not_found", 403: "forbidden"}
+
+
+class EaselChalice(Chalice):
+    """Chalice, also answering a Lambda function URL (payload format 2.0) behind CloudFront:
+    the event is turned into the REST format Chalice routes on and the answer back
+    (chalicelib/function_url.py). REST (1.0) events go straight through, as before."""
+
+    _url_routes: list | None = None
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        if not function_url.is_url_event(event):
+            return super().__call__(event, context)
+        if not function_url.origin_verified(event, os.environ.get("ORIGIN_VERIFY_SECRET")):
+            answer = function_url.error(403, "forbidden", "Requests reach the API through its CDN.")
+        else:
+            if self._url_routes is None:
+                self._url_routes = function_url.compile_routes(self.routes)
+            rest = function_url.to_rest_event(event, self._url_routes)
+            if rest is None:  # what API Gateway's MISSING_AUTHENTICATION_TOKEN mapping answers
+                answer = function_url.error(404, "not_found", "No such route.")
+            else:
+                return function_url.to_url_response(super().__call__(rest, context))
+        answer["headers"].update(SECURITY_HEADERS)
+        return answer
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
@@ -53,14 +78,40 @@ def router(app: Chalice) -> Callable[..., Callable[[Callable[..., Response]], Ca
     return route
 
 
+MAX_JSON_DEPTH = 32  # no request body of the API nests deeper than a few levels
+
+
 def body(request: Request) -> Any:
     raw = request.raw_body
     if not raw:
         raise ValidationError("A JSON body is required.", field="body")
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes | str, field: str = "body") -> Any:
+    """JSON from a client: invalid, or nested past MAX_JSON_DEPTH (json.loads itself raises
+    RecursionError on a few thousand levels), is a 400, never a 500."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("The body is not valid JSON.", field="body") from None
+        parsed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ValidationError("The body is not valid JSON (or nests too deeply).", field=field) from None
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise ValidationError(f"The body nests deeper than {MAX_JSON_DEPTH} levels.", field=field,
+                              code="too_deep")
+    return parsed
+
+
+def json_depth(value: Any) -> int:
+    """Iterative (a recursive walk would hit the very limit it guards)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def authenticate(request: Request, *, required: bool = True) -> Principal | None:
@@ -123,6 +174,7 @@ def install_middleware(app: Chalice) -> None:
 
     @app.middleware("http")
     def edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        trace_if_sampled()
         meter_token = _meter_start(event)
         request_id = event.headers.get("x-request-id") or uuid.uuid4().hex
         logger.set_correlation_id(request_id)
@@ -143,7 +195,8 @@ def install_middleware(app: Chalice) -> None:
         response.headers["X-Request-Id"] = request_id
         if response.status_code >= 500:
             logger.error("server error", path=event.path, status=response.status_code)
-        _meter_finish(meter_token, response)
+        _meter_finish(meter_token, response,
+                      api_request=(event.context or {}).get("easelDoor") != function_url.DOOR)
         return _cost_guard_cache_control(response)
 
 
@@ -155,9 +208,11 @@ def _meter_start(event: Request) -> Any:
     return metering.start(f"{event.method} {(event.context or {}).get('resourcePath') or 'unrouted'}")
 
 
-def _meter_finish(token: Any, response: Response) -> None:
+def _meter_finish(token: Any, response: Response, *, api_request: bool = True) -> None:
+    """`api_request`: the request came through API Gateway (priced per request); a function
+    URL request (chalicelib/function_url.py) has no such charge."""
     if token is not None:
-        metering.finish(token, memory_mb=metering.api_memory_mb(), api_request=True, sink=metering.ddb_sink,
+        metering.finish(token, memory_mb=metering.api_memory_mb(), api_request=api_request, sink=metering.sink,
                         status=response.status_code)
 
 

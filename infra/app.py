@@ -62,6 +62,13 @@ GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {
         "statusCode": 404,
         "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
+    # The same unknown path sent WITH `Authorization: Bearer …` is read as a malformed SigV4
+    # signature (403 IncompleteSignatureException, "… not a valid key=value pair (missing
+    # equal-sign) in Authorization header"). No Easel route uses IAM auth, so an invalid
+    # signature can only mean an unknown route: also 404 (local/devserver.py mirrors both).
+    "INVALID_SIGNATURE": {
+        "statusCode": 404,
+        "responseTemplates": {"application/json": ERROR_JSON % ("not_found", '"No such route."')}},
     "DEFAULT_4XX": {
         "responseTemplates": {"application/json": ERROR_JSON % ("bad_request", "$context.error.messageString")}},
     "DEFAULT_5XX": {
@@ -95,8 +102,13 @@ def chalice_stage_config(st: S.StageSettings) -> dict:
         "reserved_concurrency": st.api.reserved_concurrency,
         # log groups are created in _functions (chalice 1.34's own API log group is broken)
         "xray": False,  # sampled at API Gateway instead (see _tracing)
-        "autogen_policy": True,
-        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false"},
+        # One role per function, made by EaselStack._roles (chalice would give them all one):
+        # the placeholder is replaced on every function; no DefaultRole is generated.
+        "manage_iam_role": False,
+        "iam_role_arn": "arn:aws:iam::000000000000:role/replaced-per-function-by-infra-app",
+        "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false",
+                                  "METER_FLUSH_EVERY": str(S.METER_FLUSH_EVERY),
+                                  "METER_FLUSH_MAX_AGE_S": str(S.METER_FLUSH_MAX_AGE_S)},
         "lambda_functions": {
             "handle_uploads": {
                 "lambda_memory_size": st.uploads.memory_mb,
@@ -126,6 +138,8 @@ class EaselStack(cdk.Stack):
         self.queues = self._queues(removal)
         self.buckets = {spec.logical_id: self._bucket(spec, removal) for spec in R.BUCKETS}
         self.secret = self._secret(R.SIGNING_KEYS_SECRET, removal, layer_dirs)
+        self.vendor_secret = self._vendor_secret(removal)
+        self.donations_param = f"/easel/{stage}/donations-webhook-token"  # SSM SecureString (docs/deploy.md)
         # Content Credentials key + chain (issue 18): created empty, filled by hand (docs/portability.md).
         self.c2pa_secret = secretsmanager.Secret(
             self, R.C2PA_SIGNER_SECRET.logical_id, secret_name=R.C2PA_SIGNER_SECRET.name(stage),
@@ -146,9 +160,11 @@ class EaselStack(cdk.Stack):
             for name, path in layer_dirs.items()}
         self._functions()
         self._api_gateway()
+        self.api_origin = self._api_function_url()
         self.media_cdn = self._media_cdn()
         self.api_cdn = self._api_cdn()
         self._function_environment()
+        self._roles()
         self._permissions()
         self._tracing()
         self._budget()
@@ -260,6 +276,16 @@ class EaselStack(cdk.Stack):
                                      rotate_immediately_on_update=False)
         return secret
 
+    def _vendor_secret(self, removal: cdk.RemovalPolicy) -> secretsmanager.Secret:
+        # The AI-detection vendor's key: {"api_key": "..."} written by an operator
+        # (docs/deploy.md). Empty, the stage holds for review what would need the vendor.
+        spec = R.VENDOR_KEY_SECRET
+        secret = secretsmanager.Secret(
+            self, spec.logical_id, secret_name=spec.name(self.stage), description=spec.description,
+            secret_string_value=cdk.SecretValue.unsafe_plain_text('{"api_key": ""}'), removal_policy=removal)
+        secret.node.default_child.override_logical_id(spec.logical_id)
+        return secret
+
     def _alerts_topic(self) -> sns.Topic:
         topic = sns.Topic(self, "CostAlerts", topic_name=f"easel-{self.stage}-cost-alerts",
                           display_name=f"Easel {self.stage} cost alerts", enforce_ssl=True)
@@ -364,9 +390,33 @@ class EaselStack(cdk.Stack):
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD),
             price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3)
 
+    # -- the API's front door (issue 15): a function URL behind CloudFront ---------------------
+    def _api_function_url(self) -> origins.HttpOrigin:
+        """The API function's URL as the API CDN's origin, instead of API Gateway REST ($3.50 per
+        million requests; a function URL has no per-request charge). Chalice's handler reads
+        the URL's payload 2.0 through chalicelib/function_url.py. The URL is public to Lambda's
+        auth (CloudFront's OAC would make every POST/PUT client sign its body hash), so
+        CloudFront adds a generated secret header that the handler requires; WAF and rate rules
+        sit on the CloudFront distribution; reserved concurrency caps the function. The REST
+        API that chalice still creates stays as it is (nothing routes to it)."""
+        fn = self.chalice.get_resource(API_FUNCTION)
+        secret = secretsmanager.Secret(
+            self, "ApiOriginSecret", description=f"easel {self.stage}: CloudFront -> API origin header",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=48))
+        url = lambda_.CfnUrl(self, "ApiFunctionUrl", target_function_arn=fn.get_att("Arn").to_string(),
+                             auth_type="NONE", invoke_mode="BUFFERED")
+        lambda_.CfnPermission(self, "ApiFunctionUrlInvokeUrl", action="lambda:InvokeFunctionUrl",
+                              function_name=fn.ref, principal="*", function_url_auth_type="NONE")
+        lambda_.CfnPermission(self, "ApiFunctionUrlInvoke", action="lambda:InvokeFunction",
+                              function_name=fn.ref, principal="*", invoked_via_function_url=True)
+        value = secret.secret_value.unsafe_unwrap()  # a dynamic reference, resolved by CloudFormation
+        self.chalice.add_environment_variable("ORIGIN_VERIFY_SECRET", value, API_FUNCTION)
+        domain = cdk.Fn.select(2, cdk.Fn.split("/", url.attr_function_url))
+        return origins.HttpOrigin(domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                                  custom_headers={"x-origin-verify": value})
+
     def _api_cdn(self) -> cloudfront.Distribution:
-        rest_api = self.chalice.get_resource(REST_API)
-        domain = cdk.Fn.join("", [rest_api.ref, ".execute-api.", cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX])
         # Public GETs carry Cache-Control: public, s-maxage=N (app.py); everything else says
         # private/no-store. TTL 0 by default = CloudFront follows the origin's Cache-Control.
         # Authorization is in the cache key, which is also how CloudFront forwards it.
@@ -386,8 +436,7 @@ class EaselStack(cdk.Stack):
         return cloudfront.Distribution(
             self, "ApiCdn", comment=f"easel {self.stage} API",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.HttpOrigin(domain, origin_path="/api",
-                                          protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY),
+                origin=self.api_origin,  # the function URL (_api_function_url)
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
@@ -405,40 +454,105 @@ class EaselStack(cdk.Stack):
             "MAIL_CONFIGURATION_SET": self.mail_config_set.configuration_set_name,
             "MAIL_SENDER": f"Easel <no-reply@{self.st.mail_from_domain}>",
             "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
+            # Links in mail (verification, reset) and the API's own absolute URLs: the stage's
+            # public origin (a cycle forbids the API distribution's domain here: it depends
+            # on the API, which depends on these functions).
+            "PUBLIC_BASE_URL": self.st.public_base_url,
+            # Deleted/removed media is invalidated on the media distribution.
+            "CDN_DISTRIBUTION_ID": self.media_cdn.distribution_id,
+            # A deployed stage never publishes an upload the AI vendor did not see: without
+            # a key in the vendor secret, uploads that would need it are held for review.
+            "SCREENING_VENDOR_REQUIRED": "true",
         }
         for fn in ALL_FUNCTIONS:
             for k, v in env.items():
                 self.chalice.add_environment_variable(k, v, fn)
+        # Only the upload handler may read the vendor key; only the API the webhook token.
+        self.chalice.add_environment_variable("HIVE_API_KEY_SECRET", self.vendor_secret.secret_name,
+                                              UPLOADS_FUNCTION)
+        self.chalice.add_environment_variable("DONATIONS_WEBHOOK_TOKEN_PARAM", self.donations_param,
+                                              API_FUNCTION)
 
-    def _permissions(self) -> None:
-        # chalice's policy autogen sees only direct boto3 calls; pynamodb/S3/SES are explicit.
-        role = iam.Role.from_role_name(self, "ChaliceRole", self.chalice.get_resource("DefaultRole").ref)
+    # -- IAM: one role per function, least privilege -------------------------------------------
+    # What each function may do is listed in _grants; tests/conftest.py checks every AWS call
+    # the functional tests make against these policies (local/iam_audit.py), and
+    # tests/infra/test_iam.py checks the separations below.
+    def _roles(self) -> None:
+        self.roles: dict[str, iam.Role] = {}
+        for fn_id in ALL_FUNCTIONS:
+            role = iam.Role(self, f"{fn_id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                            description=f"easel {self.stage} {fn_id}: its own least-privilege role")
+            role.node.default_child.override_logical_id(f"{fn_id}Role")
+            self.chalice.get_resource(fn_id).add_override("Properties.Role", role.role_arn)
+            self.roles[fn_id] = role
+
+    def _arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        return (f"arn:{cdk.Aws.PARTITION}:{service}:{cdk.Aws.REGION if region else ''}:"
+                f"{cdk.Aws.ACCOUNT_ID}:{resource}")
+
+    def _grants(self) -> dict[str, list[iam.PolicyStatement]]:
         uploads, media = self.buckets["UploadsBucket"], self.buckets["MediaBucket"]
         queue = self.queues[R.UPLOAD_QUEUE.logical_id]
-        policy = iam.Policy(self, "AppPolicy", roles=[role], statements=[
-            iam.PolicyStatement(actions=[
-                "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
-                "dynamodb:TransactWriteItems", "dynamodb:TransactGetItems", "dynamodb:ConditionCheckItem",
-                "dynamodb:DescribeTable"],
-                resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"]),
-            iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                                resources=[uploads.arn_for_objects("*"), media.arn_for_objects("*")]),
-            iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                         "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-                                resources=[queue.queue_arn]),
-            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                                resources=[self.secret.secret_arn, self.c2pa_secret.secret_arn]),
-            iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[
-                f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:identity/{self.st.mail_from_domain}",
-                f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:configuration-set/"
-                f"{self.mail_config_set.configuration_set_name}"]),
-            iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                                resources=["*"]),
-            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.alerts.topic_arn]),
-        ])
-        # The event source mapping validates its permissions on creation.
-        self.chalice.get_resource(UPLOADS_FUNCTION).node.add_dependency(policy)
+        up_objects = [uploads.arn_for_objects(f"{R.UPLOAD_PREFIX}*"), uploads.arn_for_objects(f"{R.REJECTED_PREFIX}*"),
+                      uploads.arn_for_objects(f"{R.EXPORT_PREFIX}*")]  # downloadable archives (issue 18)
+        c2pa = iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.c2pa_secret.secret_arn])
+        table = iam.PolicyStatement(actions=[
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+            "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+            "dynamodb:TransactWriteItems", "dynamodb:TransactGetItems", "dynamodb:ConditionCheckItem",
+            "dynamodb:DescribeTable"],
+            resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"])
+
+        def logs(fn_id: str) -> iam.PolicyStatement:
+            # CloudFormation names each function <stack>-<logical id>-<suffix>.
+            return iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[
+                self._arn("logs", f"log-group:/aws/lambda/easel-{self.stage}-{fn_id}-*:*")])
+
+        enqueue = iam.PolicyStatement(actions=["sqs:SendMessage", "sqs:GetQueueUrl"], resources=[queue.queue_arn])
+        mail = iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[
+            self._arn("ses", f"identity/{self.st.mail_from_domain}"),
+            self._arn("ses", f"configuration-set/{self.mail_config_set.configuration_set_name}")])
+        media_rw = iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                                       resources=[media.arn_for_objects("*")])
+        list_both = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[uploads.bucket_arn, media.bucket_arn])
+        invalidate = iam.PolicyStatement(actions=["cloudfront:CreateInvalidation"], resources=[
+            f"arn:{cdk.Aws.PARTITION}:cloudfront::{cdk.Aws.ACCOUNT_ID}:distribution/{self.media_cdn.distribution_id}"])
+        return {
+            # The API: signs tokens, presigns upload forms (the form is signed with this role,
+            # so it needs PutObject on uploads/), deletes media, enqueues jobs, sends mail.
+            API_FUNCTION: [
+                table, logs(API_FUNCTION), enqueue, mail, media_rw, list_both, invalidate, c2pa,
+                iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion",
+                                             "s3:DeleteObject"], resources=up_objects),
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.secret.secret_arn]),
+                iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+                    self._arn("ssm", f"parameter{self.donations_param}")]),
+            ],
+            # The upload handler parses hostile files with native code: no signing keys, no
+            # webhook token; the vendor key, the queue it consumes, the objects it screens.
+            UPLOADS_FUNCTION: [
+                table, logs(UPLOADS_FUNCTION), enqueue, mail, media_rw, list_both, invalidate, c2pa,
+                iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                             "sqs:ChangeMessageVisibility"], resources=[queue.queue_arn]),
+                iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+                                             "s3:DeleteObject"], resources=up_objects),
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"],
+                                    resources=[self.vendor_secret.secret_arn]),
+            ],
+            # Discovery snapshots: the table only.
+            "BuildDiscovery": [table, logs("BuildDiscovery")],
+            # The budget guard: the table, and re-enqueueing uploads it deferred.
+            "CostGuard": [table, logs("CostGuard"), enqueue],
+            "BudgetAlarm": [table, logs("BudgetAlarm"), enqueue],
+        }
+
+    def _permissions(self) -> None:
+        for fn_id, statements in self._grants().items():
+            policy = iam.Policy(self, f"{fn_id}Policy", roles=[self.roles[fn_id]], statements=statements)
+            policy.node.default_child.override_logical_id(f"{fn_id}Policy")
+            # The SQS event source mapping validates its permissions on creation; every
+            # function's first invocation needs its policy.
+            self.chalice.get_resource(fn_id).node.add_dependency(policy)
 
     def _tracing(self) -> None:
         # Lambda's own active tracing samples 1 req/s + 5% (not configurable): at surge volume

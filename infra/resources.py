@@ -113,6 +113,7 @@ UPLOAD_QUEUE = QueueSpec(
 
 UPLOAD_PREFIX = "uploads/"
 REJECTED_PREFIX = "rejected/"  # rejected originals are moved here; expire after the appeal window
+EXPORT_PREFIX = "exports/"  # downloadable archives (chalicelib/services/archives.py), expire after 8 days
 APPEAL_WINDOW_DAYS = 30
 
 UPLOADS_BUCKET = BucketSpec(
@@ -136,6 +137,12 @@ SIGNING_KEYS_SECRET = SecretSpec(
     description="Ed25519 token signing keys (current and previous) and the cursor MAC key",
 )
 
+VENDOR_KEY_SECRET = SecretSpec(
+    logical_id="ScreeningVendorSecret",
+    name_template="easel/{stage}/screening-vendor",
+    description='AI-detection vendor key, {"api_key": "..."}: read by the upload handler only',
+)
+
 C2PA_SIGNER_SECRET = SecretSpec(
     logical_id="C2paSignerSecret",
     name_template="easel/{stage}/c2pa-signer",
@@ -145,4 +152,4 @@ C2PA_SIGNER_SECRET = SecretSpec(
 TABLES = (APP_TABLE,)
 QUEUES = (UPLOAD_DLQ, UPLOAD_QUEUE)
 BUCKETS = (UPLOADS_BUCKET, MEDIA_BUCKET)
-SECRETS = (SIGNING_KEYS_SECRET,)
+SECRETS = (SIGNING_KEYS_SECRET, VENDOR_KEY_SECRET)

@@ -20,6 +20,11 @@ LAMBDA_RUNTIME = "python3.12"  # manylinux_2_28 wheels (c2pa, onnxruntime) need 
 LAMBDA_ARCHITECTURE = "arm64"  # 20% cheaper per GB-second than x86_64
 LAMBDA_PLATFORM_TAGS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 LAMBDA_PYTHON_VERSION = "3.12"
+# The cost meter folds a warm container's invocations into one usage write (chalicelib/metering,
+# docs/costs.md): at most this many invocations or this many seconds of one container's usage
+# are in memory, and lost if the container dies before its next invocation.
+METER_FLUSH_EVERY = 50
+METER_FLUSH_MAX_AGE_S = 60
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class StageSettings:
     secret_rotation_days: int
     alarm_email: str | None = None  # optional extra subscriber of the alerts topic
     mail_from_domain: str = "easel.example"  # SES identity; replace with the real domain
+    # The stage's public origin (links in mail); replace with the real domains.
+    public_base_url: str = "https://easel.example"
 
 
 STAGE_SETTINGS: dict[str, StageSettings] = {
@@ -83,6 +90,7 @@ STAGE_SETTINGS: dict[str, StageSettings] = {
         deletion_protection=False,
         retain_data=False,
         secret_rotation_days=90,
+        public_base_url="https://dev.easel.example",
     ),
     "staging": StageSettings(
         name="staging",
@@ -103,6 +111,7 @@ STAGE_SETTINGS: dict[str, StageSettings] = {
         deletion_protection=False,
         retain_data=False,
         secret_rotation_days=90,
+        public_base_url="https://staging.easel.example",
     ),
     "prod": StageSettings(
         name="prod",

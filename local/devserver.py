@@ -38,6 +38,7 @@ from pathlib import Path
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
 
 ROOT = Path(__file__).resolve().parents[1]
+LOCAL_METER_FLUSH = "/__local/meter/flush"
 NOT_FOUND = json.dumps({"error": {"code": "not_found", "message": "No such route."}}).encode()
 DEFAULT_ENVIRONMENTS = 4
 
@@ -59,10 +60,30 @@ class EaselRequestHandler(ChaliceRequestHandler):
             cls.cold_start_ms = None
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
-        if isinstance(error, ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
+        body = error.body or b""
+        # Unknown route: "Missing Authentication Token", or with an Authorization header the
+        # gateway's SigV4 complaint (infra/app.py maps both gateway responses to this 404).
+        if isinstance(error, ForbiddenError) and (b"Missing Authentication Token" in body
+                                                  or b"Authorization header requires" in body):
             self._send_http_response(404, {"Content-Type": "application/json"}, NOT_FOUND)
             return
         super()._send_error_response(error)
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        # Local only (never in the deployed API): write the meter's buffered usage now, so the
+        # cost benchmark can read exact per-phase figures while the API batches its writes as
+        # deployed (METER_FLUSH_EVERY; chalicelib/metering). Each environment has its own
+        # buffer: bench/bench_costs.py `settle` flushes every one.
+        if self.path == LOCAL_METER_FLUSH:
+            from chalicelib import metering
+
+            metering.flush()
+            # Held briefly, so that N concurrent flush requests reach N different environments
+            # (only an idle environment accepts a connection); the answer names this one.
+            time.sleep(0.5)
+            self._send_http_response(204, {}, b"")
+            return
+        self._generic_handle()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         sys.stderr.write(f"api[{self.environment}]: " + (format % args) + "\n")
@@ -174,6 +195,10 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if os.environ.get("EASEL_AWS_CALL_LOG"):  # the e2e tests' IAM audit (local/iam_audit.py)
+        from local import iam_audit
+
+        iam_audit.install()
     if args.serve_fd is not None:
         serve_environment(args.serve_fd, args.number, args.stage)
         return

@@ -1,4 +1,5 @@
-"""Start moto in server mode as a child process on 127.0.0.1 and wait until it answers."""
+"""Start moto in server mode as a child process on 127.0.0.1 and wait until it answers.
+It runs through local/moto_locked.py: moto's own app with DynamoDB's write isolation."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -33,8 +35,9 @@ def start_moto(port: int | None = None, log_path: str | None = None) -> tuple[su
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     env = dict(os.environ)
     env.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "local.moto_locked", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                            cwd=str(Path(__file__).resolve().parents[1]))
     endpoint = f"http://127.0.0.1:{port}"
     wait_http(f"{endpoint}/moto-api/", proc=proc)
     return proc, endpoint

@@ -65,6 +65,11 @@ class Worker:
             kwargs["VisibilityTimeout"] = self.visibility_timeout_s
         messages = self.sqs.receive_message(**kwargs).get("Messages", [])
         if not messages:
+            # Idle: write the meter's batched usage (Lambda has no idle hook; a deployed
+            # container writes at METER_FLUSH_EVERY invocations or METER_FLUSH_MAX_AGE_S).
+            from chalicelib import metering
+
+            metering.flush()
             return 0
         event = to_lambda_event(messages, self.queue_arn, self.region)
         try:
@@ -117,6 +122,9 @@ class ScheduleRunner:
             except Exception as exc:  # noqa: BLE001 - like Lambda: one failed run, the next one retries
                 print(f"worker: scheduled {name} raised {exc!r}", file=sys.stderr, flush=True)
         self.runs += 1
+        from chalicelib import metering
+
+        metering.flush()  # idle until the next run: write the meter's batch (see poll_once)
 
     def run(self, stopping: threading.Event) -> None:
         while not stopping.is_set():
@@ -133,6 +141,10 @@ def main() -> None:
     from local.devserver import apply_stage_environment
 
     apply_stage_environment(os.environ.get("STAGE", "dev"))
+    if os.environ.get("EASEL_AWS_CALL_LOG"):  # the e2e tests' IAM audit (local/iam_audit.py)
+        from local import iam_audit
+
+        iam_audit.install()
     import app as easel_app
 
     stopping = threading.Event()

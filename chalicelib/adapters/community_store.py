@@ -2,8 +2,9 @@
 reposts, blocks, mutes, collections, notifications and repost feed entries.
 
 Like chalicelib/adapters/store.py: the only code touching pynamodb for these entities; every
-method is an access pattern of docs/data-model.md; counters change in the same transaction as
-their edges; throttling becomes `Unavailable`, conditional failures become domain answers.
+method is an access pattern of docs/data-model.md; like and repost counters are plain ADDs after
+their conditional edge (store.add_counted_edge, "Hot counters"), others change in the same
+transaction as their edges; throttling becomes `Unavailable`, conditional failures domain answers.
 """
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import THROTTLING_CODES
-from chalicelib.adapters.store import _batch_get_raw, _cancel_codes, _conn, _get, dynamo_errors
+from chalicelib.adapters.store import (
+    ADDED, GONE, _batch_get_raw, _cancel_codes, _get, add_counted_edge, dynamo_errors, remove_counted_edge, transaction,
+)
 from chalicelib.adapters.tables import FeedItem, FollowItem, PostItem, UserItem, utcnow
 from chalicelib.adapters.tables_community import (
     BlockItem, CollectionItem, CommentItem, LikeItem, MuteItem, NotificationCounterItem,
@@ -92,7 +94,7 @@ class PostEditRepository:
         post also leaves the author's posts_count, in the same transaction."""
         was_published = post.status == "published"
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(post, actions=[PostItem.status.set("deleted"), PostItem.gsi1pk.remove(),
                                          PostItem.gsi1sk.remove(), PostItem.updated_at.set(updated_at)],
                           condition=PostItem.status == post.status)
@@ -117,38 +119,29 @@ class InteractionRepository:
         is not published."""
         edge = LikeItem(*LikeItem.key(user_id, post_id), user_id=user_id, post_id=post_id, created_at=created_at)
         edge.gsi1pk, edge.gsi1sk = LikeItem.index_key(user_id, like_id)
-        return self._add_counted_edge(edge, LikeItem, post_id, PostItem.likes_count)
+        return self._add_counted_edge(edge, LikeItem.pk.does_not_exist() | (LikeItem.gsi1sk == like_id),
+                                      post_id, PostItem.likes_count)
 
     @dynamo_errors
     def unlike(self, user_id: str, post_id: str) -> bool:
         return self._remove_counted_edge(LikeItem(*LikeItem.key(user_id, post_id)), LikeItem, post_id,
                                          PostItem.likes_count)
 
-    def _add_counted_edge(self, edge: Any, model: Any, post_id: str, counter: Any) -> bool:
-        """Edge + the post's counter in one transaction: False when the edge exists already;
-        NotFound when the post is not published."""
-        post, update = self._counter(post_id, counter, 1, True)
-        try:
-            with TransactWrite(connection=_conn()) as tx:
-                tx.save(edge, condition=model.pk.does_not_exist())
-                tx.update(post, **update)
-        except TransactWriteError as exc:
-            codes = _tx_failure(exc)
-            if codes[0] == _CCF:
-                return False
-            raise NotFound("No such post.") from None
-        return True
+    def _add_counted_edge(self, edge: Any, new_or_mine: Any, post_id: str, counter: Any) -> bool:
+        """The edge (conditional Put), then the post's counter (a plain ADD outside any
+        transaction: store.add_counted_edge). False when the edge exists already; NotFound
+        when the post is not published (the edge is taken back). `new_or_mine`: no edge yet, or
+        the one this request wrote (its own id), so botocore's resend of a Put whose answer was
+        lost still counts once."""
+        post = PostItem(*PostItem.key(post_id))
+        outcome = add_counted_edge(edge, new_or_mine,
+                                   [(post, counter.add(1), counter.add(-1), PostItem.status == "published")])
+        if outcome == GONE:
+            raise NotFound("No such post.")
+        return outcome == ADDED
 
     def _remove_counted_edge(self, edge: Any, model: Any, post_id: str, counter: Any) -> bool:
-        post, update = self._counter(post_id, counter, -1, False)
-        try:
-            with TransactWrite(connection=_conn()) as tx:
-                tx.delete(edge, condition=model.pk.exists())
-                tx.update(post, **update)
-        except TransactWriteError as exc:
-            _tx_failure(exc)
-            return False
-        return True
+        return remove_counted_edge(edge, model.pk.exists(), [(PostItem(*PostItem.key(post_id)), counter.add(-1))])
 
     @dynamo_errors
     def list_liked_post_ids(self, user_id: str, *, limit: int, after: str | None) -> tuple[list[str], str | None]:
@@ -168,7 +161,7 @@ class InteractionRepository:
                                                                       comment.comment_id)
         post, update = self._counter(comment.post_id, PostItem.comments_count, 1, True)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(comment, condition=CommentItem.pk.does_not_exist())
                 tx.update(post, **update)
         except TransactWriteError as exc:
@@ -183,7 +176,7 @@ class InteractionRepository:
     def delete_comment(self, post_id: str, comment_id: str) -> bool:
         post, update = self._counter(post_id, PostItem.comments_count, -1, False)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(CommentItem(*CommentItem.key(post_id, comment_id)), condition=CommentItem.pk.exists())
                 tx.update(post, **update)
         except TransactWriteError as exc:
@@ -205,7 +198,8 @@ class InteractionRepository:
     def repost(self, user_id: str, post_id: str, repost_id: str, created_at: str) -> bool:
         edge = RepostItem(*RepostItem.key(user_id, post_id), user_id=user_id, post_id=post_id,
                           repost_id=repost_id, created_at=created_at)
-        return self._add_counted_edge(edge, RepostItem, post_id, PostItem.reposts_count)
+        return self._add_counted_edge(edge, RepostItem.pk.does_not_exist() | (RepostItem.repost_id == repost_id),
+                                      post_id, PostItem.reposts_count)
 
     @dynamo_errors
     def unrepost(self, user_id: str, post_id: str) -> bool:
@@ -241,7 +235,8 @@ class FeedEntryRepository:
             kwargs["range_key_condition"] = FeedItem.sk < after
         result = FeedItem.query(FeedItem.partition(user_id), **kwargs)
         entries = [{"sk": item.sk, "post_id": item.post_id or item.sk, "author_id": item.author_id,
-                    "reposted_by": item.reposted_by, "reposted_by_handle": item.reposted_by_handle}
+                    "reposted_by": item.reposted_by, "reposted_by_handle": item.reposted_by_handle,
+                    "v2": item.fmt == 2 and not item.reposted_by, "liked": bool(item.liked)}
                    for item in result]
         more = result.last_evaluated_key is not None and len(entries) == limit
         return entries, (entries[-1]["sk"] if more and entries else None)
@@ -260,7 +255,7 @@ class RelationRepository:
         for _attempt in range(3):
             found = _batch_get_raw([FollowItem.key(a, b) for a, b in pairs])
             try:
-                with TransactWrite(connection=_conn()) as tx:
+                with transaction() as tx:
                     tx.save(edge)
                     # One update per user (a transaction may touch an item only once).
                     deltas: dict[str, dict[str, int]] = {blocker_id: {}, blocked_id: {}}

@@ -13,10 +13,9 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import THROTTLING_CODES, error_code
-from chalicelib.adapters.store import _conn, dynamo_errors, first_condition_failed
+from chalicelib.adapters.store import dynamo_errors, first_condition_failed, transaction
 from chalicelib.adapters.tables import BaseItem, utcnow
 from chalicelib.adapters.tables_costs import (
     TOP, BudgetItem, DeferredUploadItem, DonationItem, DonationTotalItem, GuardEventItem, GuardItem,
@@ -76,6 +75,9 @@ def _query_all(pk: str, **kwargs: Any) -> Iterator[dict]:
         params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
+USAGE_BATCH_PREFIX = "~b#"
+
+
 def usage_update_params(hour: str, shard: int, feature: str, user: str, counters: dict[str, float],
                         expires_epoch: int) -> dict[str, Any]:
     pk, sk = usage_key(hour, shard, feature, user)
@@ -98,10 +100,26 @@ class UsageRepository:
         _client().update_item(**params)
 
     @raw_errors
+    def put_batch(self, hour: str, shard: int, batch_id: str, rows: list[list[Any]], expires_epoch: int) -> None:
+        """A warm container's folded usage (the meter's batched sink): one PutItem holding
+        `[[feature, user, {counter: value}], ...]` for many invocations. Its sort key starts
+        with `~b#` (no feature starts with `~`) and is unique per container and flush, so a
+        retried put rewrites the same batch and never double-counts."""
+        _client().put_item(TableName=_table(), Item={
+            "pk": {"S": usage_partition(hour, shard)}, "sk": {"S": f"{USAGE_BATCH_PREFIX}{batch_id}"},
+            "rows": {"S": json.dumps(rows, separators=(",", ":"))}, "expires_at": {"N": str(expires_epoch)}})
+
+    @raw_errors
     def hour_rows(self, hour: str, shards: int) -> list[tuple[str, str, dict[str, float]]]:
+        """Every (feature, user, counters) of the hour: per-invocation rows and the rows
+        folded into batch items."""
         rows = []
         for shard in range(shards):
             for item in _query_all(usage_partition(hour, shard)):
+                if item["sk"]["S"].startswith(USAGE_BATCH_PREFIX):
+                    rows.extend((f, u, {k: float(v) for k, v in c.items()})
+                                for f, u, c in json.loads(item["rows"]["S"]))
+                    continue
                 feature, _, user = item["sk"]["S"].rpartition("|")
                 rows.append((feature, user, _counters(item)))
         return rows
@@ -242,7 +260,7 @@ class DonationRepository:
     def add(self, item: DonationItem) -> bool:
         """Ledger entry + running total in one transaction; False if the id already exists."""
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(item, condition=DonationItem.pk.does_not_exist())
                 tx.update(DonationTotalItem(*DonationTotalItem.key()),
                           actions=[DonationTotalItem.usd.add(item.usd or 0), DonationTotalItem.count.add(1)])

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.store import (
-    _cancel_codes, _conn, _get, delete_if, dynamo_errors, first_condition_failed, update_if,
+    _cancel_codes, _get, delete_if, dynamo_errors, first_condition_failed, update_if, transaction,
 )
+from chalicelib.adapters.feed_state_store import FeedStateItem
 from chalicelib.adapters.tables import (
     AttemptItem, BaseItem, EmailItem, FeedItem, FollowItem, HandleItem, PostItem, SessionItem, UserItem,
     iso, utcnow,
@@ -69,7 +69,7 @@ class ErasureRepository:
         record = ErasureItem(*ErasureItem.key(user_id), user_id=user_id, status="requested",
                              requested_at=requested_at, handle_released_after=released_after, counts={})
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(UserItem(*UserItem.key(user_id)),
                           actions=[UserItem.deletion_requested_at.set(requested_at)],
                           condition=UserItem.pk.exists() & UserItem.deletion_requested_at.does_not_exist())
@@ -150,7 +150,7 @@ class ErasureRepository:
         """Edge delete + the counted item's counter −1 (only if that item still exists). When the
         counted item is gone the edge is deleted on its own. True when the edge was removed here."""
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(edge, condition=edge_model.pk.exists())
                 tx.update(counted, actions=[counter.add(-1)], condition=counted_model.pk.exists())
         except TransactWriteError as exc:
@@ -235,6 +235,7 @@ class ErasureRepository:
         """Partitions that hold only this user's own rows."""
         return {"feed": FeedItem.partition(user_id), "mutes": MuteItem.key(user_id, "")[0],
                 "blocks": BlockItem.key(user_id, "")[0], "notifications": NotificationItem.partition(user_id),
+                "feed_state": FeedStateItem.key(user_id)[0],  # ids of muted/unfollowed accounts
                 "portability": f"PORTABILITY#{user_id}"}  # imports, their keys, archives (tables_portability.py)
 
     def user_index_partitions(self, user_id: str) -> dict[str, str]:
@@ -302,7 +303,7 @@ class ErasureRepository:
             user.delete()
             return
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(EmailItem(*EmailItem.key(user.email)), condition=EmailItem.user_id == user.user_id)
                 tx.update(HandleItem(*HandleItem.key(user.handle)),
                           actions=[HandleItem.released_after.set(released_after)],

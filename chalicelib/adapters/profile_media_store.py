@@ -14,9 +14,8 @@ from typing import Any
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.store import _condition_failed, _conn, dynamo_errors, update_if
+from chalicelib.adapters.store import _condition_failed, dynamo_errors, update_if, transaction
 from chalicelib.adapters.tables import PostItem, UserItem
 from chalicelib.adapters.tables_erasure import PostLedgerItem
 from chalicelib.adapters.tables_screening import PostImageItem
@@ -43,7 +42,7 @@ class ProfileMediaRepository:
         the user's latest-attempt pointer. NotFound when the account is gone."""
         _, attempt = _attrs(kind)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(PostLedgerItem(*PostLedgerItem.key(media.author_id, media.post_id),
                                        created_at=media.created_at))
                 tx.save(image, condition=PostImageItem.pk.does_not_exist())

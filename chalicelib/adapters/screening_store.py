@@ -11,11 +11,12 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
 from chalicelib.adapters.aws import THROTTLING_CODES, client
-from chalicelib.adapters.store import _batch_get_raw, _cancel_codes, _conn, _get, _is_conditional_cancel, dynamo_errors
+from chalicelib.adapters.store import (
+    _batch_get_raw, _cancel_codes, _get, _is_conditional_cancel, dynamo_errors, transaction,
+)
 from chalicelib.adapters.tables import PostItem, UserItem, iso, utcnow
 from chalicelib.adapters.tables_screening import (
     AuditItem, BreakerItem, HashBandItem, KnownAiBandItem, KnownAiEntryItem, ModerationItem, OpenGuardItem,
@@ -176,7 +177,7 @@ class KnownAiIndex:
                                  created_at=now, band_keys=[f"{b.pk}|{b.sk}" for b in bands])
         entry.gsi1pk, entry.gsi1sk = KnownAiEntryItem.index_key(entry_id)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(entry, condition=KnownAiEntryItem.pk.does_not_exist())
                 for band in bands:
                     tx.save(band)
@@ -218,7 +219,7 @@ class KnownAiIndex:
         """The entry and the band items it wrote, in one transaction (conditional on the entry:
         of two moderators deleting at once one wins, the other sees False)."""
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.delete(entry, condition=KnownAiEntryItem.pk.exists())
                 for joined in entry.band_keys or []:
                     tx.delete(KnownAiBandItem(*_split_key(joined)))
@@ -312,7 +313,7 @@ class ModerationRepository:
                                   created_at=iso(utcnow()), **extra)
             item.gsi1pk, item.gsi1sk = ModerationItem.post_index_key(post_id, item_id)
             try:
-                with TransactWrite(connection=_conn()) as tx:
+                with transaction() as tx:
                     tx.save(OpenGuardItem(*guard_key, item_id=item_id), condition=OpenGuardItem.pk.does_not_exist())
                     tx.save(item, condition=ModerationItem.pk.does_not_exist())
                     for pk, sk in QueueEntryItem.keys(kind, reason, item_id):
@@ -331,7 +332,7 @@ class ModerationRepository:
         open again (guard and queue entries back), only if `by` decided it and no other item of
         the kind has been opened for the post meanwhile. False when that is not so."""
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(item, actions=[ModerationItem.status.set("open"), ModerationItem.decision.remove(),
                                          ModerationItem.note.remove(), ModerationItem.decided_by.remove(),
                                          ModerationItem.decided_at.remove()],
@@ -363,7 +364,7 @@ class ModerationRepository:
         reported this item) or 'closed' (the item was decided meanwhile)."""
         counts = dict(item.report_reasons or {})
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 reporter = ReporterItem(*ReporterItem.key(item.item_id, reporter_id), reason=reason, details=details,
                                         created_at=iso(utcnow()))
                 reporter.gsi1pk, reporter.gsi1sk = ReporterItem.reporter_index_key(reporter_id, item.item_id)
@@ -408,7 +409,7 @@ class ModerationRepository:
         """open -> decided; the guard and queue entries go in the same transaction."""
         now = iso(utcnow())
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(item, actions=[ModerationItem.status.set("decided"), ModerationItem.decision.set(decision),
                                          ModerationItem.note.set(note), ModerationItem.decided_by.set(by),
                                          ModerationItem.decided_at.set(now)],
@@ -471,7 +472,7 @@ class PostModerationOps:
         if was_published:
             actions += [PostItem.gsi1pk.remove(), PostItem.gsi1sk.remove()]
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(post, actions=actions, condition=PostItem.status == post.status)
                 if was_published:
                     tx.update(UserItem(*UserItem.key(post.author_id)), actions=[UserItem.posts_count.add(-1)])
@@ -530,3 +531,17 @@ def batch_get_posts(post_ids: list[str]) -> dict[str, PostItem]:
 
 def monotonic_ms() -> float:
     return time.monotonic() * 1000
+
+
+# -- the vendor risk policy's record of an artist (chalicelib/screening/vendor_policy.py) ------
+class AuthorRecordRepository:
+    @dynamo_errors
+    def add_ai_finding(self, user_id: str) -> None:
+        """One more AI finding on the author (an ADD; a redelivery may count one twice, which
+        the policy, asking only "any?", does not mind). A missing user is left alone."""
+        try:
+            UserItem(*UserItem.key(user_id)).update(actions=[UserItem.ai_findings.add(1)],
+                                                    condition=UserItem.pk.exists())
+        except PynamoDBException as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import THROTTLING_CODES
-from chalicelib.adapters.store import _batch_get_raw, _conn, _get, _is_conditional_cancel, dynamo_errors
+from chalicelib.adapters.store import _batch_get_raw, _get, _is_conditional_cancel, dynamo_errors, transaction
 from chalicelib.adapters.tables import FollowItem, PostItem, UserItem, utcnow
 from chalicelib.adapters.tables_social import (
     BlockEdgeItem, ConversationItem, DiscoverPageItem, DiscoverPointerItem, JobIndexItem, JobItem,
@@ -135,7 +134,7 @@ class MessageRepository:
         membership.gsi1pk, membership.gsi1sk = MembershipItem.index_key(
             membership.user_id, membership.last_activity_id, membership.conversation_id)
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(conversation, condition=ConversationItem.pk.does_not_exist())
                 tx.save(membership)
         except TransactWriteError as exc:
@@ -177,7 +176,7 @@ class MessageRepository:
         """Message + conversation's last id + both inbox rows (moved to the top via GSI1),
         one transaction (4 items)."""
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(message, condition=MessageItem.pk.does_not_exist())
                 tx.update(ConversationItem(*ConversationItem.key(conversation_id)),
                           actions=[ConversationItem.last_message_id.set(message.message_id)],

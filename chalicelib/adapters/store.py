@@ -7,6 +7,9 @@ become domain errors or idempotent no-ops. Services never see botocore or pynamo
 from __future__ import annotations
 
 import functools
+import random
+import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -14,7 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import THROTTLING_CODES, error_code
 from chalicelib.adapters.tables import (
@@ -22,18 +25,23 @@ from chalicelib.adapters.tables import (
     RoleAuditItem, SessionItem, UserItem, iso, utcnow,
 )
 from chalicelib.config import get_settings
-from chalicelib.errors import Conflict, Unavailable
+from chalicelib.errors import Conflict, Contention, Unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def dynamo_errors(func: F) -> F:
+    """The last net of every repository method: contention, throttling and service errors that
+    reach it (after botocore's and `retrying`'s retries) become 503 + Retry-After, never 500."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except PynamoDBException as exc:
-            if exc.cause_response_code in THROTTLING_CODES:
+            outcome = write_outcome(exc)
+            if outcome in (CONFLICT, THROTTLED):
+                raise Contention() from exc
+            if outcome == SERVICE or exc.cause_response_code in THROTTLING_CODES:
                 raise Unavailable() from exc
             raise
     return wrapper  # type: ignore[return-value]
@@ -42,6 +50,97 @@ def dynamo_errors(func: F) -> F:
 def _conn() -> Connection:
     s = get_settings()
     return Connection(region=s.region, host=s.endpoint_url, max_retry_attempts=3)
+
+
+# -- writes under contention: the one place their outcomes are told apart (issue 14) ----------
+# Every DynamoDB transaction (`transaction()`) and conditional write (`update_if`, `delete_if`)
+# goes through `retrying`: a failed condition is the caller's domain answer (re-raised
+# untouched); a transaction conflict or throttling is retried with full-jitter backoff inside
+# RETRY_BUDGET_S, then answered `Contention` (503 + Retry-After); a service or connection
+# error that botocore's own retries did not cure is `Unavailable` (503). Nothing becomes a 500.
+CONDITION_FAILED, CONFLICT, THROTTLED, SERVICE, OTHER = (
+    "condition_failed", "conflict", "throttled", "service", "other")
+RETRY_BUDGET_S = 1.5      # of one request's time; API Gateway allows 29 s, users far less
+RETRY_BASE_S = 0.02       # first backoff ceiling; doubles per attempt up to RETRY_CAP_S
+RETRY_CAP_S = 0.4
+_CANCEL_CONFLICT = frozenset({"TransactionConflict"})
+_CANCEL_THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+_CANCEL_CALLER = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
+_CONFLICT_CODES = frozenset({"TransactionConflictException", "TransactionInProgressException"})
+_THROTTLED_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                              "RequestLimitExceeded", "Throttling"})
+_SERVICE_CODES = frozenset({"InternalServerError", "InternalFailure", "InternalError",
+                            "ServiceUnavailable", "ServiceUnavailableException"})
+
+
+def write_outcome(exc: PynamoDBException) -> str:
+    """Which of the five outcomes a failed write is: CONDITION_FAILED, CONFLICT, THROTTLED,
+    SERVICE (5xx, a connection dropped or timed out) or OTHER (a caller's bug, e.g. validation)."""
+    code = exc.cause_response_code
+    if code == "ConditionalCheckFailedException":
+        return CONDITION_FAILED
+    if code == "TransactionCanceledException":
+        reasons = {c for c in _cancel_codes(exc) if c and c != "None"}  # type: ignore[arg-type]
+        if "ConditionalCheckFailed" in reasons:
+            return CONDITION_FAILED  # the committed state answered; a retry would answer the same
+        if reasons & _CANCEL_CONFLICT:
+            return CONFLICT
+        if reasons & _CANCEL_THROTTLED:
+            return THROTTLED
+        if reasons & _CANCEL_CALLER:
+            return OTHER
+        return SERVICE  # a reason DynamoDB does not document (an endpoint's internal failure)
+    if code in _CONFLICT_CODES:
+        return CONFLICT
+    if code in _THROTTLED_CODES:
+        return THROTTLED
+    if code in _SERVICE_CODES or isinstance(exc.cause, BotoCoreError):
+        return SERVICE
+    return OTHER
+
+
+T = TypeVar("T")
+
+
+def retrying(op: Callable[[], T], *, budget_s: float | None = None) -> T:
+    """Run one DynamoDB write; retry conflicts and throttling with full-jitter exponential
+    backoff while the budget lasts. Re-raises a failed condition (and caller errors) as is."""
+    deadline = time.monotonic() + (RETRY_BUDGET_S if budget_s is None else budget_s)
+    attempt = 0
+    while True:
+        try:
+            return op()
+        except PynamoDBException as exc:
+            outcome = write_outcome(exc)
+            if outcome in (CONFLICT, THROTTLED):
+                delay = random.uniform(0, min(RETRY_CAP_S, RETRY_BASE_S * (2 ** attempt)))
+                if time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                raise Contention() from exc
+            if outcome == SERVICE:
+                raise Unavailable() from exc
+            raise
+
+
+class _RetryingTransactWrite(TransactWrite):
+    """pynamodb's TransactWrite whose commit goes through `retrying`. Each attempt carries a
+    fresh ClientRequestToken: botocore's own retries of one attempt (a timed-out or dropped
+    connection) reuse it, so DynamoDB applies that attempt at most once; a cancelled attempt
+    applied nothing, so the next one is a new request."""
+
+    def _commit(self) -> Any:
+        def attempt() -> Any:
+            self._client_request_token = uuid.uuid4().hex
+            return TransactWrite._commit(self)
+        return retrying(attempt)
+
+
+def transaction() -> TransactWrite:
+    """The one way to write a DynamoDB transaction: `with transaction() as tx: tx.save(...)`.
+    A failed condition still raises TransactWriteError for the caller to read its reasons."""
+    return _RetryingTransactWrite(connection=_conn())
 
 
 def _cancel_codes(exc: TransactWriteError) -> list[str | None]:
@@ -66,7 +165,7 @@ def _condition_failed(exc: TransactWriteError) -> bool:
 def update_if(item: BaseItem, actions: list, condition: Any) -> bool:
     """One conditional UpdateItem; False when the condition failed (the caller's no-op)."""
     try:
-        item.update(actions=actions, condition=condition)
+        retrying(lambda: item.update(actions=actions, condition=condition))
     except PynamoDBException as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -77,7 +176,7 @@ def update_if(item: BaseItem, actions: list, condition: Any) -> bool:
 def delete_if(item: BaseItem, condition: Any) -> bool:
     """One conditional DeleteItem; False when the condition failed."""
     try:
-        item.delete(condition=condition)
+        retrying(lambda: item.delete(condition=condition))
     except PynamoDBException as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -95,6 +194,67 @@ def first_condition_failed(exc: TransactWriteError) -> bool:
     if exc.cause_response_code in THROTTLING_CODES:
         raise Unavailable() from exc
     raise exc
+
+
+# -- hot counters: the edge exact on its own, its count outside any transaction (issue 14) ---
+# A viral artist's follows and likes all touch one counter item. Inside a transaction every
+# pair of concurrent follows conflicts (TransactionConflict) and each costs double; as single
+# UpdateItems they never conflict (DynamoDB serialises them on the item, up to 1,000 writes a
+# second on one partition). So the edge is written alone and conditionally (exact and
+# idempotent: only the request that created it counts it), then each counter gets a plain ADD.
+# docs/data-model.md ("Hot counters") has the reasoning and the cost per follow.
+ADDED, EXISTED, GONE = "added", "existed", "gone"
+
+
+def add_counted_edge(edge: BaseItem, condition: Any, counters: list[tuple[BaseItem, Any, Any, Any]]) -> str:
+    """Put `edge` if `condition` holds, then apply each counter's `(item, add, undo, condition)`.
+    EXISTED: the edge was there (nothing counted). GONE: a counted item failed its condition
+    (e.g. the post is no longer published): the edge and the counts applied so far are taken
+    back. A counter that stays throttled is taken back the same way before the 503."""
+    try:
+        retrying(lambda: edge.save(condition=condition))
+    except PynamoDBException as exc:
+        if write_outcome(exc) == CONDITION_FAILED:
+            return EXISTED
+        raise
+    applied: list[tuple[BaseItem, Any]] = []
+    try:
+        for item, add, undo, item_condition in counters:
+            if not update_if(item, [add], item_condition):
+                _take_back(edge, applied)
+                return GONE
+            applied.append((item, undo))
+    except Unavailable:
+        _take_back(edge, applied)
+        raise
+    return ADDED
+
+
+def remove_counted_edge(edge: BaseItem, condition: Any, counters: list[tuple[BaseItem, Any]]) -> bool:
+    """Delete `edge` if `condition` holds, then ADD each counter's decrement (never recreating
+    an item that is gone). False when there was no edge (nothing counted)."""
+    if not delete_if(edge, condition):
+        return False
+    for item, decrement in counters:
+        try:
+            update_if(item, [decrement], item.__class__.pk.exists())
+        except Unavailable:
+            from chalicelib.observability import logger
+
+            logger.error("counter not decremented", pk=item.pk, sk=item.sk)  # docs/data-model.md: drift
+            raise
+    return True
+
+
+def _take_back(edge: BaseItem, applied: list[tuple[BaseItem, Any]]) -> None:
+    try:
+        delete_if(edge, edge.__class__.pk.exists())
+        for item, undo in applied:
+            update_if(item, [undo], item.__class__.pk.exists())
+    except Unavailable:
+        from chalicelib.observability import logger
+
+        logger.error("counted edge not taken back", pk=edge.pk, sk=edge.sk)  # docs/data-model.md: drift
 
 
 def _get(model: type[BaseItem], key: tuple[str, str], consistent: bool = False) -> Any:
@@ -149,7 +309,7 @@ class UserRepository:
         # A tombstone of an erased account's handle is claimable once its grace period is over.
         free_handle = HandleItem.pk.does_not_exist() | (HandleItem.released_after <= int(utcnow().timestamp()))
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.save(handle_item, condition=free_handle)
                 tx.save(email_item, condition=EmailItem.pk.does_not_exist())
                 tx.save(user, condition=UserItem.pk.does_not_exist())
@@ -313,7 +473,7 @@ class PostRepository:
             gpk, gsk = PostItem.portfolio_key(post.author_id, post.post_id)
             actions += [PostItem.gsi1pk.set(gpk), PostItem.gsi1sk.set(gsk)]
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(post, actions=actions, condition=PostItem.status == "processing")
                 if status == "published":
                     tx.update(UserItem(*UserItem.key(post.author_id)),
@@ -380,40 +540,40 @@ def _read_pool() -> Any:
 class GraphRepository:
     @dynamo_errors
     def follow(self, follower_id: str, followee_id: str) -> bool:
-        """Edge + both counters in one transaction. False when already following."""
+        """The edge (conditional Put), then both counters (plain ADDs, no transaction: a hot
+        artist's followers never conflict). False when already following."""
+        created_at = utcnow().isoformat()  # microseconds: also this request's mark on the edge
         edge = FollowItem(*FollowItem.key(follower_id, followee_id), follower_id=follower_id,
-                          followee_id=followee_id, created_at=utcnow().isoformat())
+                          followee_id=followee_id, created_at=created_at)
         edge.gsi1pk, edge.gsi1sk = FollowItem.index_key(follower_id, followee_id)
-        try:
-            with TransactWrite(connection=_conn()) as tx:
-                tx.save(edge, condition=FollowItem.pk.does_not_exist())
-                tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(1)],
-                          condition=UserItem.pk.exists())
-                tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(1)],
-                          condition=UserItem.pk.exists())
-        except TransactWriteError as exc:
-            codes = _cancel_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                return False
-            if _is_conditional_cancel(exc):
-                raise Conflict("That account no longer exists.", code="user_gone") from None
-            if exc.cause_response_code in THROTTLING_CODES:
-                raise Unavailable() from exc
-            raise
-        return True
+        follower, followee = UserItem(*UserItem.key(follower_id)), UserItem(*UserItem.key(followee_id))
+        # New, or the one this request wrote: botocore's resend of a Put whose answer was lost counts once.
+        new_or_mine = FollowItem.pk.does_not_exist() | (FollowItem.created_at == created_at)
+        outcome = add_counted_edge(edge, new_or_mine, [
+            (follower, UserItem.following_count.add(1), UserItem.following_count.add(-1), UserItem.pk.exists()),
+            (followee, UserItem.followers_count.add(1), UserItem.followers_count.add(-1), UserItem.pk.exists()),
+        ])
+        if outcome == GONE:
+            raise Conflict("That account no longer exists.", code="user_gone")
+        return outcome == ADDED
 
     @dynamo_errors
     def unfollow(self, follower_id: str, followee_id: str) -> bool:
-        try:
-            with TransactWrite(connection=_conn()) as tx:
-                tx.delete(FollowItem(*FollowItem.key(follower_id, followee_id)),
-                          condition=FollowItem.pk.exists())
-                tx.update(UserItem(*UserItem.key(follower_id)), actions=[UserItem.following_count.add(-1)])
-                tx.update(UserItem(*UserItem.key(followee_id)), actions=[UserItem.followers_count.add(-1)])
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                return False
-        return True
+        return remove_counted_edge(FollowItem(*FollowItem.key(follower_id, followee_id)), FollowItem.pk.exists(), [
+            (UserItem(*UserItem.key(follower_id)), UserItem.following_count.add(-1)),
+            (UserItem(*UserItem.key(followee_id)), UserItem.followers_count.add(-1)),
+        ])
+
+    @dynamo_errors
+    def recount_follows(self, user_id: str) -> tuple[int, int]:
+        """Fold both counters back from the edges (the truth): followers by a keys-only count
+        of gsi1 `FOLLOWERS#<id>`, following by a count of the `FOLLOW#<id>` partition; then SET
+        them. O(edges) reads (≈0.02 RRU per edge), so a background job, never a request."""
+        followers = FollowItem.gsi1.count(FollowItem.index_key("", user_id)[0])
+        following = FollowItem.count(FollowItem.key(user_id, "")[0])
+        update_if(UserItem(*UserItem.key(user_id)), [UserItem.followers_count.set(followers),
+                                                     UserItem.following_count.set(following)], UserItem.pk.exists())
+        return followers, following
 
     @dynamo_errors
     def set_follows_large(self, follower_id: str, large_id: str, following: bool) -> None:
@@ -433,14 +593,18 @@ class GraphRepository:
 
 class FeedRepository:
     @dynamo_errors
-    def add_to_feeds(self, user_ids: Iterable[str], post_id: str, author_id: str, ttl_days: int) -> int:
+    def add_to_feeds(self, user_ids: Iterable[str], post_id: str, author_id: str, ttl_days: int, *,
+                     publication: bool = False) -> int:
         """BatchWriteItem in chunks of 25 (pynamodb retries unprocessed items). Idempotent:
-        the same post lands on the same key."""
+        the same post lands on the same key. `publication`: the fan-out at publication, whose
+        followers cannot have liked the post yet, so the entry carries the viewer's state (v=2,
+        chalicelib/adapters/feed_state_store.py); a backfill's entries do not."""
         expires = utcnow() + timedelta(days=ttl_days)
         count = 0
         with FeedItem.batch_write() as batch:
             for uid in user_ids:
-                batch.save(FeedItem(*FeedItem.key(uid, post_id), author_id=author_id, expires_at=expires))
+                batch.save(FeedItem(*FeedItem.key(uid, post_id), author_id=author_id, expires_at=expires,
+                                    fmt=2 if publication else None))
                 count += 1
         return count
 
@@ -559,7 +723,7 @@ class RoleRepository:
                               action="grant" if grant else "revoke", actor=actor, reason=reason,
                               at=iso(utcnow()))
         try:
-            with TransactWrite(connection=_conn()) as tx:
+            with transaction() as tx:
                 tx.update(user, actions=[action], condition=condition)
                 tx.save(audit, condition=RoleAuditItem.pk.does_not_exist())
         except TransactWriteError as exc:

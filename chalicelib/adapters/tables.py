@@ -81,6 +81,9 @@ class UserItem(BaseItem):
     large_pending = BooleanAttribute(null=True)
     # Ids of the large accounts this user follows (bounded), merged into the feed at read time.
     follows_large = UnicodeSetAttribute(null=True)
+    # Posts of this user screening found AI in (rejected or held for an AI reason): every later
+    # inconclusive upload goes to the vendor (chalicelib/screening/vendor_policy.py).
+    ai_findings = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     # Community profile and settings (PATCH /v1/me); pinned_post_ids is the artist's own
     # portfolio order, shown before the newest-first listing (bounded, see services/profiles.py).
@@ -178,7 +181,8 @@ class PostItem(BaseItem):
     fanout_done = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     decided_at = UnicodeAttribute(null=True)
-    # Interaction counters, kept in the same transaction as their edges (adapters/community_store.py).
+    # Interaction counters: likes and reposts as plain ADDs after their edge (store.add_counted_edge),
+    # comments in the same transaction as the comment (docs/data-model.md, "Hot counters").
     likes_count = NumberAttribute(null=True)
     comments_count = NumberAttribute(null=True)
     reposts_count = NumberAttribute(null=True)
@@ -234,6 +238,11 @@ class FeedItem(BaseItem):
     post_id = UnicodeAttribute(null=True)
     reposted_by = UnicodeAttribute(null=True)
     reposted_by_handle = UnicodeAttribute(null=True)
+    # Entries written by the publication fan-out carry the viewer's state (v=2): `lk` is the
+    # viewer's like, kept by the like/unlike path; other entries (backfill, reposts, written
+    # before v2) have the viewer's edges read instead (docs/feeds.md, "Read units").
+    fmt = NumberAttribute(null=True, attr_name="v")
+    liked = BooleanAttribute(null=True, attr_name="lk")
 
     @staticmethod
     def key(user_id: str, post_id: str) -> tuple[str, str]:

@@ -34,6 +34,10 @@ LEVELS = ("normal", "saver", "survival")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 # Per-user upload limits (per hour, per day) at each level; abuse is a cost attack.
 DEFAULT_UPLOAD_LIMITS = {"normal": (20, 100), "saver": (10, 40), "survival": (2, 5)}
+# An account's first 24 hours at `normal`: room to bring a portfolio (issue 14). saver and
+# survival keep their caps for everyone: a new account is also the cheapest cost attack.
+NEW_ARTIST_UPLOAD_LIMITS = (100, 120)
+NEW_ARTIST_WINDOW = timedelta(hours=24)
 CDN_CACHE_FACTOR = {"normal": 1, "saver": 5, "survival": 20}
 SAVER_MAX_WIDTH = 1280
 RESUME_BATCH = 25
@@ -65,8 +69,14 @@ def current_level() -> str:
 
 
 # -- levers ------------------------------------------------------------------------------------
-def upload_limits(level: str | None = None) -> tuple[int, int]:
+def upload_limits(level: str | None = None, *, user_id: str | None = None,
+                  now: datetime | None = None) -> tuple[int, int]:
+    """(per hour, per day) for this level; at `normal` an account in its first day has the
+    new-artist allowance, so an artist can bring a portfolio (~100 works) on day one."""
     level = level or current_level()
+    if level == "normal" and user_id is not None and _is_new_account(user_id, now or utcnow()):
+        raw = os.environ.get("UPLOAD_LIMITS_NEW_ARTIST")
+        return tuple(int(x) for x in raw.split(",")) if raw else NEW_ARTIST_UPLOAD_LIMITS  # type: ignore[return-value]
     raw = os.environ.get(f"UPLOAD_LIMITS_{level.upper()}")  # e.g. "20,100" = per hour, per day
     if raw:
         per_hour, per_day = (int(x) for x in raw.split(","))
@@ -74,10 +84,21 @@ def upload_limits(level: str | None = None) -> tuple[int, int]:
     return DEFAULT_UPLOAD_LIMITS[level]
 
 
+def _is_new_account(user_id: str, now: datetime) -> bool:
+    """Account ids are ULIDs: their first 48 bits are the sign-up time (no read needed)."""
+    from ulid import ULID
+
+    try:
+        created = ULID.from_str(user_id).datetime
+    except (ValueError, TypeError):
+        return False
+    return timedelta(0) <= now - created < NEW_ARTIST_WINDOW
+
+
 def admit_upload(user_id: str, *, now: datetime | None = None) -> None:
     """Counts one new upload for this user or raises 429 with Retry-After (at every level)."""
     now = now or utcnow()
-    per_hour, per_day = upload_limits()
+    per_hour, per_day = upload_limits(user_id=user_id, now=now)
     hit = QuotaRepository().take(user_id, now.strftime("%Y%m%d"), now.strftime("%H"), per_day=per_day,
                                  per_hour=per_hour, expires=now + timedelta(days=2))
     if hit is None:
@@ -194,9 +215,11 @@ class GuardService:
                                             reason="initial")
         item.pinned = pin
         self.repo.save(item)
-        return self.evaluate(trigger=f"pin by {principal.handle}")
+        # A founder's pin or unpin is a decision: it takes effect at this evaluation, so an unpin
+        # goes straight to the level the forecast asks for, without the step-down cool-down.
+        return self.evaluate(trigger=f"{'pin' if pin else 'unpin'} by {principal.handle}", founder_decision=True)
 
-    def evaluate(self, *, trigger: str = "schedule", fold: bool = False) -> dict:
+    def evaluate(self, *, trigger: str = "schedule", fold: bool = False, founder_decision: bool = False) -> dict:
         now = self.clock()
         if fold:
             self.costs.fold_pending()
@@ -210,7 +233,7 @@ class GuardService:
         item = self.repo.get() or GuardItem(*GuardItem.key(), level="normal", since=iso(now), reason="initial")
         if item.pinned:
             target, reason = item.pinned, f"pinned by a founder; {reason}"
-        elif RANK[target] < RANK[item.level]:
+        elif RANK[target] < RANK[item.level] and not founder_decision:
             cooldown = timedelta(seconds=int(os.environ.get("GUARD_STEPDOWN_COOLDOWN_S", "3600")))
             budget_changed = budget["updated_at"] is not None and budget["updated_at"] > item.since
             if now - _parse(item.since) < cooldown and not budget_changed:

@@ -9,6 +9,7 @@ from chalicelib.adapters.community_aws import EventQueue
 from chalicelib.adapters.community_store import (
     FeedEntryRepository, InteractionRepository, RelationRepository,
 )
+from chalicelib.adapters.feed_state_store import FeedStateRepository
 from chalicelib.adapters.store import GraphRepository, PostRepository, UserRepository
 from chalicelib.adapters.tables import PostItem, UserItem, iso, utcnow
 from chalicelib.adapters.tables_community import CommentItem, LikeItem
@@ -30,7 +31,7 @@ class InteractionService:
     def __init__(self, posts: PostRepository, users: UserRepository, graph: GraphRepository,
                  interactions: InteractionRepository, relations: RelationRepository,
                  entries: FeedEntryRepository, queue: EventQueue, notify: Notify, settings: Settings,
-                 cursor_key: Callable[[], bytes]) -> None:
+                 cursor_key: Callable[[], bytes], feed_state: FeedStateRepository | None = None) -> None:
         self.posts = posts
         self.users = users
         self.graph = graph
@@ -41,6 +42,7 @@ class InteractionService:
         self.notify = notify
         self.settings = settings
         self.cursor_key = cursor_key
+        self.feed_state = feed_state or FeedStateRepository()
 
     # -- helpers -----------------------------------------------------------------------------
     def _user_by_handle(self, handle: str) -> UserItem:
@@ -81,12 +83,14 @@ class InteractionService:
         post = self._interactable(principal, post_id)
         if self.interactions.like(principal.user_id, post_id, str(ULID()), iso(utcnow())):
             self.notify(post.author_id, "like", principal.user_id, post_id=post_id)
+        self.feed_state.set_liked(principal.user_id, post_id, True)  # the flag on my feed entry, if any
         return {"liked": True, **self._counts(post_id)}
 
     def unlike(self, principal: Principal, post_id: str) -> dict:
         if not 0 < len(post_id) <= 40:
             raise NotFound("No such post.")
         self.interactions.unlike(principal.user_id, post_id)
+        self.feed_state.set_liked(principal.user_id, post_id, False)
         return {"liked": False, **self._counts(post_id)}
 
     def likes_tab(self, handle: str, viewer: Principal | None, *, limit_raw: str | None,
@@ -203,9 +207,11 @@ def _comment_view(c: CommentItem) -> dict:
 class RelationService:
     """Blocks and mutes. A block removes follows both ways; a mute hides silently."""
 
-    def __init__(self, users: UserRepository, relations: RelationRepository) -> None:
+    def __init__(self, users: UserRepository, relations: RelationRepository,
+                 feed_state: FeedStateRepository | None = None) -> None:
         self.users = users
         self.relations = relations
+        self.feed_state = feed_state or FeedStateRepository()
 
     def _target(self, principal: Principal, handle: str) -> UserItem:
         try:
@@ -222,6 +228,9 @@ class RelationService:
     def block(self, principal: Principal, handle: str) -> dict:
         target = self._target(principal, handle)
         self.relations.block(principal.user_id, target.user_id, iso(utcnow()))
+        # The block removed follows both ways: both feeds drop the other's fanned-out entries.
+        self.feed_state.set_unfollowed(principal.user_id, target.user_id, True)
+        self.feed_state.set_unfollowed(target.user_id, principal.user_id, True)
         return {"blocked": True, "user": {"id": target.user_id, "handle": target.handle}}
 
     def unblock(self, principal: Principal, handle: str) -> dict:
@@ -232,9 +241,11 @@ class RelationService:
     def mute(self, principal: Principal, handle: str) -> dict:
         target = self._target(principal, handle)
         self.relations.mute(principal.user_id, target.user_id, iso(utcnow()))
+        self.feed_state.set_muted(principal.user_id, target.user_id, True)
         return {"muted": True, "user": {"id": target.user_id, "handle": target.handle}}
 
     def unmute(self, principal: Principal, handle: str) -> dict:
         target = self._target(principal, handle)
         self.relations.unmute(principal.user_id, target.user_id)
+        self.feed_state.set_muted(principal.user_id, target.user_id, False)
         return {"muted": False, "user": {"id": target.user_id, "handle": target.handle}}

@@ -5,13 +5,14 @@ import time
 from typing import Callable
 
 from chalicelib.adapters.community_store import FeedEntryRepository, RelationRepository
+from chalicelib.adapters.feed_state_store import FeedStateItem, FeedStateRepository, parse_state
 from chalicelib.adapters.store import FeedRepository, GraphRepository, PostRepository, UserRepository
 from chalicelib.adapters.tables import FollowItem, UserItem
-from chalicelib.adapters.tables_community import BlockItem, LikeItem, MuteItem, RepostItem
+from chalicelib.adapters.tables_community import BlockItem, LikeItem, RepostItem
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
-from chalicelib.errors import Forbidden, NotFound, ValidationError
+from chalicelib.errors import Forbidden, NotFound, Unavailable, ValidationError
 from chalicelib.services.posts import post_view
 from chalicelib.services.profile_media import profile_image_view
 from chalicelib.services.tokens import Principal
@@ -22,6 +23,7 @@ BACKFILL_POSTS = 10
 # Large accounts (more than FANOUT_LIMIT followers) are not fanned out; a follower's feed
 # merges their portfolios at read time. A user's set of followed large accounts is bounded.
 MAX_FOLLOWS_LARGE = 100
+RECOUNT_FOLLOWS_JOB = "recount_follows"  # background job: fold a user's follow counters from the edges
 LARGE_FOLLOWERS_JOB = "large_account_followers"  # background job: one walk over the followers
 
 
@@ -40,7 +42,8 @@ class SocialService:
                  posts: PostRepository, settings: Settings, cursor_key: Callable[[], bytes], *,
                  relations: RelationRepository | None = None, entries: FeedEntryRepository | None = None,
                  on_follow: Callable[[str, str], object] | None = None,
-                 enqueue: Callable[[dict], object] | None = None) -> None:
+                 enqueue: Callable[[dict], object] | None = None,
+                 feed_state: FeedStateRepository | None = None) -> None:
         self.users = users
         self.graph = graph
         self.feeds = feeds
@@ -51,6 +54,7 @@ class SocialService:
         self.entries = entries or FeedEntryRepository()
         self.on_follow = on_follow  # (follower_id, followee_id) after a new follow: notifications
         self.enqueue = enqueue  # background jobs on the upload queue (large-account walk)
+        self.feed_state = feed_state or FeedStateRepository()
 
     def _user_by_handle(self, handle: str) -> UserItem:
         return self.users.require_by_handle(handle)
@@ -65,6 +69,7 @@ class SocialService:
         if self.relations.blocked_either_way(principal.user_id, target.user_id):
             raise Forbidden("You cannot follow this account.", code="blocked")
         if self.graph.follow(principal.user_id, target.user_id):
+            self.feed_state.set_unfollowed(principal.user_id, target.user_id, False)
             if self.on_follow is not None:
                 self.on_follow(principal.user_id, target.user_id)
             large = bool(target.large_account or target.large_pending)
@@ -90,7 +95,18 @@ class SocialService:
         target = self._user_by_handle(handle)
         if target.user_id == principal.user_id:  # as follow: one transaction cannot update one item twice
             raise ValidationError("You cannot unfollow yourself.", field="handle", code="cannot_follow_self")
-        self.graph.unfollow(principal.user_id, target.user_id)
+        try:
+            self.graph.unfollow(principal.user_id, target.user_id)
+        except Unavailable:
+            # The edge may be gone with a counter not yet decremented: fold both users' counters
+            # from the edges in the background (idempotent), then give the client its 503.
+            if self.enqueue is not None:
+                for user_id in (principal.user_id, target.user_id):
+                    self.enqueue({"type": RECOUNT_FOLLOWS_JOB, "user_id": user_id})
+            raise
+        # Before or after the edge, a failure leaves the next attempt to finish: feed pages drop
+        # the author's fanned-out entries once the id is in the viewer's `unfollowed` set.
+        self.feed_state.set_unfollowed(principal.user_id, target.user_id, True)
         if target.large_account or target.large_pending:
             self.graph.set_follows_large(principal.user_id, target.user_id, False)
         # Feed entries of the unfollowed artist are filtered at read time (the follow edge is
@@ -98,9 +114,12 @@ class SocialService:
         return {"following": False, "user": profile_view(self.users.get(target.user_id) or target)}
 
     def feed(self, principal: Principal, *, limit_raw: str | None, cursor: str | None) -> dict:
-        """One Query of `FEED#<me>` and one BatchGetItem of the page's posts plus the viewer's
-        edges: follows of each entry's source, likes, mutes, and for reposts the repost edge and
-        blocks with the original author. Everything stale is dropped here, at read time."""
+        """One Query of `FEED#<me>`, the viewer's item (large accounts) and one BatchGetItem of
+        the page's posts plus the viewer's feed state (mutes, unfollows: one small item).
+        Entries of the publication fan-out carry the viewer's like (`liked`); for the others
+        (backfill, reposts, older entries) the follow and like edges are in the same
+        BatchGetItem, and for reposts the repost edge and blocks with the original author.
+        Everything stale is dropped here, at read time (docs/feeds.md, "Read units")."""
         me = principal.user_id
         limit = v.page_limit(limit_raw, self.settings.page_limit_default, self.settings.page_limit_max)
         scope = f"feed:{me}"
@@ -109,15 +128,18 @@ class SocialService:
         entries, last = self.entries.list_entries(me, limit=limit, after=after)
         entries, last = self._merge_large_accounts(me, entries, last, limit=limit, after=after)
         post_ids = list(dict.fromkeys(e["post_id"] for e in entries))
-        sources = {e["reposted_by"] or e["author_id"] for e in entries}
-        people = {e["author_id"] for e in entries} | {e["reposted_by"] for e in entries if e["reposted_by"]}
-        keys = [FollowItem.key(me, s) for s in sources] + [MuteItem.key(me, p) for p in people] + \
-            [LikeItem.key(me, pid) for pid in post_ids]
+        state_key = FeedStateItem.key(me)
+        keys = [state_key]
         for e in entries:
+            if e.get("v2"):
+                continue
+            keys += [FollowItem.key(me, e["reposted_by"] or e["author_id"]), LikeItem.key(me, e["post_id"])]
             if e["reposted_by"]:
                 keys += [RepostItem.key(e["reposted_by"], e["post_id"]), BlockItem.key(e["author_id"], me),
                          BlockItem.key(me, e["author_id"])]
         posts, extra = self.posts.batch_get(post_ids, keys)
+        state = parse_state(extra.get(state_key))
+        muted, unfollowed = state if state is not None else self.feed_state.build(me)
         items: list[dict] = []
         seen: set[str] = set()
         for e in entries:
@@ -125,16 +147,22 @@ class SocialService:
             post = posts.get(pid)
             if post is None or post.status != "published" or pid in seen:
                 continue
-            if FollowItem.key(me, reposter or author) not in extra or MuteItem.key(me, author) in extra:
+            if author in muted or (reposter and reposter in muted):
                 continue
+            if e.get("v2"):
+                if author in unfollowed:
+                    continue
+                liked = bool(e.get("liked"))
+            else:
+                if FollowItem.key(me, reposter or author) not in extra:
+                    continue
+                liked = LikeItem.key(me, pid) in extra
             if reposter:
                 edge = extra.get(RepostItem.key(reposter, pid))
                 if edge is None or edge.get("repost_id", {}).get("S") != e["sk"] or \
-                        MuteItem.key(me, reposter) in extra or BlockItem.key(author, me) in extra or \
-                        BlockItem.key(me, author) in extra:
+                        BlockItem.key(author, me) in extra or BlockItem.key(me, author) in extra:
                     continue
-            view = post_view(post, viewer_id=me, media_base=self.settings.media_base_url,
-                             liked_by_me=LikeItem.key(me, pid) in extra)
+            view = post_view(post, viewer_id=me, media_base=self.settings.media_base_url, liked_by_me=liked)
             if reposter:
                 view["reposted_by"] = {"id": reposter, "handle": e["reposted_by_handle"]}
             seen.add(pid)
@@ -167,6 +195,12 @@ class SocialService:
         """`large_account_followers`: add a just-large account to every follower's set, in
         follower-id order; when the time budget runs out the job re-enqueues itself with its
         position (`after`). At the end the account is marked large and stops fanning out."""
+        if message.get("type") == RECOUNT_FOLLOWS_JOB:
+            user_id = message.get("user_id")
+            if not isinstance(user_id, str) or not 0 < len(user_id) <= 40:
+                return "skipped:malformed"
+            followers, following = self.graph.recount_follows(user_id)
+            return f"recount_follows:{followers}:{following}"
         if message.get("type") != LARGE_FOLLOWERS_JOB:
             return None
         user_id, after = message.get("user_id"), message.get("after")

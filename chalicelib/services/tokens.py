@@ -1,5 +1,9 @@
 """Access tokens: short-lived EdDSA JWTs with a `kid`, verified against the current and
-previous keys so that tokens signed before a rotation stay valid until they expire."""
+previous keys so that tokens signed before a rotation stay valid until they expire.
+
+PyJWT and cryptography are imported where a key or a token is first handled, not at module
+import: `app.py` imports this module on every cold start (via the HTTP edge), and requests
+without a token (public pages, health, robots) never need them (bench/bench_cold_start.py)."""
 from __future__ import annotations
 
 import base64
@@ -7,13 +11,12 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALGORITHM = "EdDSA"
 
@@ -40,6 +43,9 @@ class Principal:
 
 def new_signing_key() -> dict[str, str]:
     """A fresh Ed25519 key as stored in the secret: {"kid", "private_pem"}."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption()).decode()
@@ -77,6 +83,9 @@ class KeyRing:
         raw = self._loader(force)
         if id(raw) == self._raw_id:
             return
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         keys: dict[str, SigningKey] = {}
         entries = [raw["current"], *raw.get("previous", [])]
         for entry in entries:
@@ -106,6 +115,8 @@ class KeyRing:
         return self._cursor_key
 
     def jwks(self) -> dict[str, Any]:
+        from cryptography.hazmat.primitives import serialization
+
         self._refresh()
         out = []
         for key in self._keys.values():
@@ -124,6 +135,8 @@ class TokenService:
 
     def issue(self, *, user_id: str, handle: str, session_id: str, roles: frozenset[str] | set[str],
               now: float | None = None, email_verified: bool = False) -> str:
+        import jwt
+
         now = time.time() if now is None else now
         key = self.keyring.current()
         claims = {"iss": self.issuer, "aud": self.audience, "sub": user_id, "handle": handle,
@@ -132,6 +145,8 @@ class TokenService:
         return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> Principal:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

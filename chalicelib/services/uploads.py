@@ -15,6 +15,7 @@ stays `processing`; it is never published unchecked and never dropped.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from dataclasses import dataclass
@@ -66,6 +67,10 @@ class ImageResult:
     hashes: dict | None
 
 
+# Screening reasons that count as an AI finding against the author (vendor risk policy).
+AI_REASONS = frozenset({"ai_generated", "known_ai_image", "ai_detected", "ai_uncertain", "ai_suspected_protected_art"})
+
+
 def retry_delay_s(attempt: int, base_s: int) -> int:
     """Exponential backoff for deferred uploads, capped by SQS's 15-minute DelaySeconds."""
     return int(min(900, base_s * (2 ** max(0, attempt - 1))))
@@ -114,7 +119,7 @@ class UploadProcessor:
             s = self.screening
             breaker = CircuitBreaker(TableBreakerStore(), "hive", threshold=s.breaker_failures,
                                      cooldown_s=s.breaker_cooldown_s)
-            self._vendor = HiveClient(api_url=s.hive_api_url, api_key=s.hive_api_key or "", breaker=breaker,
+            self._vendor = HiveClient(api_url=s.hive_api_url, api_key=s.vendor_key() or "", breaker=breaker,
                                       timeout_s=s.hive_timeout_s, max_attempts=s.hive_max_attempts,
                                       cost_per_call_usd=s.hive_cost_usd)
         return self._vendor
@@ -197,9 +202,11 @@ class UploadProcessor:
         detectors: dict[str, str] = {"pipeline": PIPELINE_VERSION}
         record_signals: dict[str, Any] = {}
         cost = 0.0
+        pinned: str | None = None  # sha256 of the bytes screened (set once they are read)
 
         def done(verdict: policy.Verdict, hashes: dict | None = None) -> ImageResult:
             record = {"index": int(image.index), "decision": verdict.decision, "reasons": verdict.reasons,
+                      "sha256": pinned,
                       "labels": verdict.labels, "details": verdict.details, "signals": record_signals,
                       "checks": checks, "thresholds": s.thresholds(), "detectors": detectors,
                       "cost_usd": round(cost, 6), "decided_at": iso(utcnow())}
@@ -217,6 +224,10 @@ class UploadProcessor:
             checks.append({"step": "read", "result": "missing"})
             return refuse("upload_missing", "The uploaded object could not be found.")
         checks.append({"step": "size", "result": "ok", "bytes": len(data)})
+        # The bytes screened here are the only bytes that may be published: a later read of
+        # the original (another invocation, a moderator's approval) must hash the same, or the
+        # presigned form was used again to swap the object after it passed.
+        pinned = hashlib.sha256(data).hexdigest()
 
         # 1. Provenance on the ORIGINAL bytes, before anything re-encodes them. Decisive when present.
         prov = scan_provenance(data)
@@ -273,6 +284,9 @@ class UploadProcessor:
         if not policy.vendor_needed(signals):
             signals.vendor_skipped = "decided_by_earlier_step"
             checks.append({"step": "vendor", "result": "skipped", "why": signals.vendor_skipped})
+        elif not (chosen := self._vendor_selected(post, signals))[0]:
+            signals.vendor_skipped = chosen[1]
+            checks.append({"step": "vendor", "result": "skipped", "why": chosen[1]})
         elif not s.vendor_configured:
             signals.vendor_skipped = "no_api_key"
             checks.append({"step": "vendor", "result": "skipped", "why": "no_api_key"})
@@ -300,6 +314,24 @@ class UploadProcessor:
 
         # 5. Policy.
         return done(policy.decide(signals, s), hashes.record())
+
+    def _vendor_selected(self, post: PostItem, signals: policy.Signals) -> tuple[bool, str]:
+        """The vendor risk policy (chalicelib/screening/vendor_policy.py) on the author's record."""
+        from chalicelib.screening.vendor_policy import AuthorFacts, VendorPolicy, select
+
+        s = self.screening
+        rules = VendorPolicy(mode=s.vendor_policy, new_account_days=s.vendor_new_account_days,
+                             first_posts=s.vendor_first_posts, sample_rate=s.vendor_sample_rate)
+        author = self.users.get(post.author_id) if rules.mode != "all" else None
+        facts = None
+        if author is not None:
+            try:
+                age_days = _seconds_since(author.created_at) / 86400
+            except (TypeError, AttributeError):
+                age_days = 0.0
+            facts = AuthorFacts(account_age_days=age_days, published_posts=int(author.posts_count or 0),
+                                ai_findings=int(author.ai_findings or 0))
+        return select(rules, facts, post.post_id, protected=signals.protected)
 
     def _near_duplicates(self, post: PostItem, hashes: Any) -> tuple[dict | None, dict | None, int]:
         from chalicelib.screening import hashing
@@ -395,6 +427,10 @@ class UploadProcessor:
         metrics.add_metric(name="UploadToDecisionSeconds", unit=MetricUnit.Seconds,
                            value=_seconds_since(post.created_at))
         logger.info("upload decided", post_id=post.post_id, status=status, reasons=screening["reasons"])
+        if not approval and status in ("rejected", "held_for_review") and AI_REASONS & set(reasons):
+            from chalicelib.adapters.screening_store import AuthorRecordRepository
+
+            AuthorRecordRepository().add_ai_finding(post.author_id)  # the vendor risk policy's memory
         if status == "rejected":
             for i in images:
                 k = upload_key(post.author_id, post.post_id, int(i.index))
@@ -461,6 +497,11 @@ class UploadProcessor:
             derived = self._derived.pop((post.post_id, index), None)
             if derived is None:  # screened in another invocation (multi-image, or approved later)
                 data = self._read_original(post, index)
+                pinned = (image.record or {}).get("sha256")
+                if pinned and hashlib.sha256(data).hexdigest() != pinned:
+                    logger.warning("original changed after screening", post_id=post.post_id, index=index)
+                    raise ImageRejected("changed_after_screening",
+                                        "The file was replaced after it was screened; upload it again as a new post.")
                 derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post),
                                            limits=self.limits)
             variants = []
@@ -510,7 +551,7 @@ class UploadProcessor:
             return
         started = time.monotonic()
         written = self.feeds.add_to_feeds(self.graph.iter_follower_ids(post.author_id), post.post_id,
-                                          post.author_id, self.settings.feed_ttl_days)
+                                          post.author_id, self.settings.feed_ttl_days, publication=True)
         self.posts.mark_fanout_done(post)
         metrics.add_metric(name="FanoutWrites", unit=MetricUnit.Count, value=written)
         logger.info("fan-out done", post_id=post.post_id, followers=written,

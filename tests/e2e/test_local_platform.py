@@ -71,6 +71,8 @@ def test_marks_health_and_errors_over_http(platform):
     assert tdm[0]["tdm-reservation"] == 1
     r = requests.get(f"{base}/v1/no/such/route", timeout=10)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    r = requests.get(f"{base}/v1/no-such-route", headers={"Authorization": "Bearer abc"}, timeout=10)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"  # not the gateway's SigV4 403
     r = requests.put(f"{base}/v1/health", timeout=10)
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     r = requests.get(f"{base}/media/p/nope/0-320.webp", timeout=10)

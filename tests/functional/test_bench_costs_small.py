@@ -23,7 +23,8 @@ def test_small_benchmark_projects_bills_and_shows_the_guard_holding_spend():
     per = r["per_invocation"]
     for feature in ("GET /v1/feed", "GET /v1/posts/{post_id}", "POST /v1/users/{handle}/follow",
                     "POST /v1/posts", "handle_uploads"):
-        assert per[feature]["n"] == 1 and per[feature]["mw"] == 1, feature  # one meter write each
+        # the meter folds a warm container's invocations into one write (METER_FLUSH_EVERY)
+        assert per[feature]["n"] == 1 and 0 < per[feature]["mw"] < 0.5, feature
     assert per["POST /v1/users/{handle}/follow"]["wru"] == 9  # edge + counters + notification: see test_metering
     assert r["media"]["thumb_bytes"] < r["media"]["large_bytes"]
     bills = [r["projections"][k] for k in ("100000", "1000000", "10000000")]

@@ -53,15 +53,30 @@ def test_forecast_over_budget_means_survival_and_the_transition_is_recorded(clie
 
 
 def test_automatic_step_down_waits_for_the_cool_down_unless_the_budget_changes(client, boss):
+    from chalicelib.adapters.tables_costs import BudgetItem
+
+    _budget(client, boss, TINY)
+    assert _evaluate(client, boss)["level"] == "survival"
+    # The forecast falls below the thresholds without a founder changing the budget (seeded:
+    # the budget's amount changes, its updated_at does not): the step-down waits.
+    item = BudgetItem.get(*BudgetItem.key(), consistent_read=True)
+    item.update(actions=[BudgetItem.monthly_usd.set(HUGE)])
+    state = _evaluate(client, boss)
+    assert state["level"] == "survival" and "cool-down" in state["reason"]
+    _budget(client, boss, HUGE)  # a founder's budget change skips the cool-down
+    assert _evaluate(client, boss)["level"] == "normal"
+    status, body, _ = call(client, "PUT", "/v1/admin/guard", {"pin": "panic"}, token=boss["access_token"])
+    assert status == 400 and body["error"]["field"] == "pin"
+
+
+def test_unpin_takes_effect_at_once(client, boss):
+    """docs/costs.md: a founder's decision takes effect at the next evaluation, so unpinning
+    returns to the forecast's level at once, without the step-down cool-down."""
     _budget(client, boss, HUGE)
     status, state, _ = call(client, "PUT", "/v1/admin/guard", {"pin": "survival"}, token=boss["access_token"])
     assert state["level"] == "survival" and state["pinned"] == "survival"
     status, state, _ = call(client, "PUT", "/v1/admin/guard", {"pin": None}, token=boss["access_token"])
-    assert state["level"] == "survival" and "cool-down" in state["reason"]
-    _budget(client, boss, HUGE)
-    assert _evaluate(client, boss)["level"] == "normal"
-    status, body, _ = call(client, "PUT", "/v1/admin/guard", {"pin": "panic"}, token=boss["access_token"])
-    assert status == 400 and body["error"]["field"] == "pin"
+    assert status == 200 and state["level"] == "normal" and state["pinned"] is None, state
 
 
 def test_survival_queues_uploads_keeps_the_feed_and_resumes_when_the_level_allows(client, boss, easel_app):
@@ -92,6 +107,7 @@ def test_survival_queues_uploads_keeps_the_feed_and_resumes_when_the_level_allow
 
 def test_upload_quota_answers_429_with_retry_after_at_every_level(client, boss, monkeypatch):
     monkeypatch.setenv("UPLOAD_LIMITS_NORMAL", "2,10")  # per hour, per day
+    monkeypatch.setenv("UPLOAD_LIMITS_NEW_ARTIST", "2,10")  # the user below signs up now
     user = signup(client)
     body = {"title": "x", "content_type": "image/png", "content_length": 100}
     for _ in range(2):
@@ -142,3 +158,34 @@ def test_survival_pauses_the_discovery_rebuild(client, boss, easel_app):
     call(client, "PUT", "/v1/admin/guard", {"pin": "normal"}, token=boss["access_token"])
     result = handler(scheduled_event("build_discovery"), FakeLambdaContext("build_discovery"))
     assert "skipped" not in result
+
+
+def test_a_new_artist_brings_a_portfolio_on_day_one_at_normal_only(client, boss):
+    """~100 works on an account's first day at `normal`; older accounts keep 20 an hour;
+    saver and survival cap new accounts like everyone (issue 14)."""
+    from datetime import timedelta
+
+    from ulid import ULID
+
+    from chalicelib.adapters.tables import utcnow
+    from chalicelib.errors import TooManyRequests
+    from chalicelib.services import guard
+
+    assert _evaluate(client, boss)["level"] == "normal"
+    now = utcnow()
+    new_id, old_id = str(ULID.from_datetime(now - timedelta(hours=2))), str(ULID.from_datetime(now - timedelta(days=3)))
+    assert guard.upload_limits("normal", user_id=new_id, now=now) == guard.NEW_ARTIST_UPLOAD_LIMITS
+    assert guard.NEW_ARTIST_UPLOAD_LIMITS[0] >= 100
+    for _ in range(100):  # a portfolio within one hour
+        guard.admit_upload(new_id, now=now)
+    for _ in range(20):
+        guard.admit_upload(old_id, now=now)
+    with pytest.raises(TooManyRequests):
+        guard.admit_upload(old_id, now=now)
+    assert guard.upload_limits("saver", user_id=new_id, now=now) == guard.DEFAULT_UPLOAD_LIMITS["saver"]
+    assert guard.upload_limits("survival", user_id=new_id, now=now) == guard.DEFAULT_UPLOAD_LIMITS["survival"]
+    # Over HTTP: a just-signed-up artist posts past the ordinary 20 an hour.
+    artist = signup(client)
+    body = {"title": "x", "content_type": "image/png", "content_length": 100}
+    codes = [call(client, "POST", "/v1/posts", body, token=artist["access_token"])[0] for _ in range(25)]
+    assert codes == [201] * 25

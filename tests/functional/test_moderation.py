@@ -168,8 +168,11 @@ def test_reject_then_appeal_once_then_approve_comes_back_to_the_author(client, r
     status, mine, _ = call(client, "GET", f"/v1/posts/{copy}/appeal", token=thief["access_token"])
     assert mine["items"][0]["decision"] == "approve" and mine["items"][0]["note"] == "process video convinces"
     post = get_post(client, copy, thief["access_token"])
-    assert [m["decision"] for m in post["screening"]["moderation"]] == ["reject"]
+    # The approval that published it is in the author's view of the post, with its note (issue 14).
+    assert [m["decision"] for m in post["screening"]["moderation"]] == ["reject", "approve"]
     assert post["screening"]["moderation"][0]["note"] == "same as the earlier post"
+    assert post["screening"]["moderation"][1]["note"] == "process video convinces"
+    assert post["screening"]["moderation"][1]["kind"] == "appeal"
 
 
 def test_only_rejected_held_or_labelled_posts_can_be_appealed(client, run, monkeypatch):

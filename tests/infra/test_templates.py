@@ -207,10 +207,11 @@ def test_api_gateway_responses_and_routes(templates: dict, stage: str) -> None:
     api = props(templates[stage], "RestAPI")
     assert api["Name"] == f"easel-{stage}" and api["EndpointConfiguration"] == "REGIONAL"
     gw = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
-    missing = gw["MISSING_AUTHENTICATION_TOKEN"]
-    assert missing["statusCode"] == 404
-    assert json.loads(missing["responseTemplates"]["application/json"]) == {
-        "error": {"code": "not_found", "message": "No such route."}}
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE"):  # unknown route, without/with a Bearer header
+        missing = gw[kind]
+        assert missing["statusCode"] == 404
+        assert json.loads(missing["responseTemplates"]["application/json"]) == {
+            "error": {"code": "not_found", "message": "No such route."}}
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         body = gw[kind]["responseTemplates"]["application/json"].replace(
             "$context.error.messageString", '"x"')
@@ -302,3 +303,25 @@ def test_workflows_pass_zizmor_offline() -> None:
     proc = subprocess.run([zizmor, "--offline", "--no-progress", *map(str, WORKFLOWS)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@stages
+def test_api_cdn_reaches_the_function_url_with_the_origin_secret(templates: dict, stage: str) -> None:
+    """Issue 15: the API's door is a function URL behind CloudFront (no API Gateway request
+    charge); CloudFront adds the secret header the handler requires (chalicelib/function_url.py)."""
+    t = templates[stage]
+    url = one(t, "AWS::Lambda::Url")["Properties"]
+    assert url["AuthType"] == "NONE" and url["TargetFunctionArn"] == {"Fn::GetAtt": ["APIHandler", "Arn"]}
+    perms = [p["Properties"] for p in of_type(t, "AWS::Lambda::Permission").values()
+             if p["Properties"].get("FunctionName") == {"Ref": "APIHandler"}]
+    assert {(p["Action"], p.get("FunctionUrlAuthType"), p.get("InvokedViaFunctionUrl")) for p in perms} >= {
+        ("lambda:InvokeFunctionUrl", "NONE", None), ("lambda:InvokeFunction", None, True)}
+    env = props(t, "APIHandler")["Environment"]["Variables"]["ORIGIN_VERIFY_SECRET"]
+    dist = [d["Properties"]["DistributionConfig"] for d in of_type(t, "AWS::CloudFront::Distribution").values()
+            if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")]
+    assert len(dist) == 1
+    (origin,) = dist[0]["Origins"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
+    assert headers["x-origin-verify"] == env and "resolve:secretsmanager" in json.dumps(env)
+    assert "execute-api" not in json.dumps(origin)
