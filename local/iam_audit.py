@@ -184,8 +184,10 @@ def required(call: Call, names: Names) -> list[tuple[str, str]]:
         versioned = "Version" if p.get("VersionId") else ""
         if op in ("GetObject", "HeadObject"):
             return [(f"s3:GetObject{versioned}", obj)]
-        if op == "PutObject":
-            return [("s3:PutObject", obj)]
+        if op in ("PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
+            return [("s3:PutObject", obj)]  # a multipart upload is authorised as s3:PutObject
+        if op == "AbortMultipartUpload":
+            return [("s3:AbortMultipartUpload", obj)]
         if op == "PresignedPost":  # the key is not in the call; every upload form is under uploads/
             from infra import resources as R
 
