@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.run-installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean web
 
 # `make test` installs everything (tests, infra tooling); `make run` only what it runs
 # (requirements-local.txt: the Lambda code, Chalice's local gateway, moto) — no CDK.
@@ -23,6 +23,7 @@ $(RUN_STAMP): requirements.txt requirements-local.txt
 install: $(STAMP)
 
 run: $(RUN_STAMP)
+	$(PY) -m local.webbuild
 	$(PY) -m local.platform
 
 # The suite runs on every core (pytest-xdist; one test file stays on one worker, each worker
@@ -31,8 +32,12 @@ TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The web app alone (npm ci when the lockfile changed, vite build when a source changed).
+web: $(RUN_STAMP)
+	$(PY) -m local.webbuild
+
 clean:
-	rm -rf $(VENV) .pytest_cache .local
+	rm -rf $(VENV) .pytest_cache .local web/node_modules web/dist
 
 # -- identity operations on the running local platform (`make run` in another terminal) ------
 .PHONY: grant revoke rotate-keys
@@ -47,7 +52,7 @@ rotate-keys: $(STAMP)
 	$(PY) -m local.admin rotate-keys
 
 # -- infra (issue 7): offline synth, layers, deploy. See docs/deploy.md. ---------------------
-.PHONY: infra-install synth layers deploy smoke
+.PHONY: infra-install synth layers deploy deploy-web smoke
 INFRA_STAMP := $(VENV)/.infra-installed
 CDK_CLI_VERSION ?= 2.1148.1
 STAGE ?= dev
@@ -67,6 +72,11 @@ layers: $(INFRA_STAMP)
 deploy: $(INFRA_STAMP) layers
 	npx --yes aws-cdk@$(CDK_CLI_VERSION) deploy --app "$(CURDIR)/$(PY) -m infra.app" \
 	  --output "$(CURDIR)/infra/out/cdk.out" -c stage=$(STAGE) --require-approval never
+
+# The web app's build to the stage's bucket behind CloudFront (after `make deploy`).
+deploy-web: $(INFRA_STAMP)
+	$(PY) -m local.webbuild
+	$(PY) -m infra.deploy_web --stage $(STAGE)
 
 smoke: $(INFRA_STAMP)
 	$(PY) -m infra.smoke --stage $(STAGE)

@@ -86,7 +86,9 @@ def get_post(post_id: str) -> Response:
 # -- people, graph, feeds ------------------------------------------------------------------
 @route("/v1/users/{handle}", methods=["GET"])
 def get_user(handle: str) -> Response:
-    return json_response(container.social().profile(handle), cache_control="public, max-age=30, s-maxage=60")
+    viewer = authenticate(app.current_request, required=False)
+    return json_response(container.social().profile(handle, viewer),
+                         cache_control="private, no-store" if viewer else "public, max-age=30, s-maxage=60")
 
 
 @route("/v1/users/{handle}/follow", methods=["POST", "DELETE"])

@@ -70,7 +70,8 @@ SCHEMAS: dict[str, dict] = {
     "TokenPair": obj({"tokens": ref("Tokens")}),
     "Variant": obj({"width": INT, "height": INT, "url": STR, "content_type": STR}),
     "Image": obj({"width": INT, "height": INT, "url": nullable(STR), "content_type": nullable(STR),
-                  "variants": {"type": "array", "items": ref("Variant")}}),
+                  "variants": {"type": "array", "items": ref("Variant")}},
+                 {"alt": {**nullable(STR), "description": "The artist's alt text for this image, if any."}}),
     "Post": obj({"id": STR, "author": ref("UserRef"), "title": STR, "description": nullable(STR), "tags": STRS,
                  "status": {"enum": POST_STATUSES},
                  "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR,
@@ -89,7 +90,9 @@ SCHEMAS: dict[str, dict] = {
     "Profile": obj({"id": STR, "handle": STR, "display_name": STR, "bio": STR, "links": {"type": "array",
                     "items": ref("Link")}, "open_to_work": BOOL, "followers_count": INT, "following_count": INT,
                     "posts_count": INT, "avatar": nullable(ref("ProfileImage")),
-                    "banner": nullable(ref("ProfileImage"))}),
+                    "banner": nullable(ref("ProfileImage"))},
+                   {"followed_by_me": {"type": "boolean", "description": "GET /v1/users/{handle} for a signed-in "
+                                       "viewer only (the response is then private, no-store)."}}),
     "ProfileImage": obj({"id": STR, "url": nullable(STR), "width": nullable(INT), "height": nullable(INT),
                          "variants": {"type": "array", "items": ref("Variant")}}),
     "ProfileImageAttempt": obj({"id": STR, "kind": {"enum": PROFILE_IMAGE_KINDS},
@@ -126,7 +129,9 @@ SCHEMAS: dict[str, dict] = {
     "UnreadCount": obj({"unread_count": INT}),
     # -- moderation
     "ModerationSummary": obj(MOD_SUMMARY),
-    "ModerationQueue": obj({"items": {"type": "array", "items": ref("ModerationSummary")}, "next_cursor": CURSOR}),
+    "ModerationQueue": obj({"items": {"type": "array", "items": ref("ModerationSummary")},
+                            "total": {**COUNT, "description": "Open items matching the filters."},
+                            "next_cursor": CURSOR}),
     "ModerationOutcome": obj(MOD_OUTCOME),
     "ModerationItem": obj({**MOD_SUMMARY, "status": {"enum": ["open", "decided"]}, "author_id": STR,
                            "decision": nullable({"enum": MOD_DECISIONS}), "note": nullable(STR),
@@ -141,7 +146,24 @@ SCHEMAS: dict[str, dict] = {
                            "history": {"type": "array", "items": ref("ModerationOutcome")},
                            "audit": {"type": "array", "items": obj({"at": STR, "actor_id": STR,
                                                                     "actor_handle": nullable(STR), "action": STR,
-                                                                    "note": nullable(STR), "detail": {}})}}),
+                                                                    "note": nullable(STR), "detail": {}})},
+                           "signals_plain": {"type": "array", "description": "Each image's screening record in "
+                                                                             "plain sentences.",
+                                             "items": obj({"index": INT, "sentences": STRS})},
+                           "near_duplicates": {"type": "array", "items": obj({
+                               "index": INT, "kind": {"enum": ["repost", "known_ai"]}, "post_id": nullable(STR),
+                               "image_index": INT, "distance": nullable(INT), "mirrored": BOOL,
+                               "entry_id": nullable(STR), "author": nullable(ref("UserRef")),
+                               "status": nullable({"enum": POST_STATUSES}), "created_at": nullable(STR),
+                               "original_url": nullable(STR), "expires_in": nullable(INT)})},
+                           "author": obj({"id": STR, "handle": nullable(STR), "created_at": nullable(STR),
+                                          "posts_count": nullable(INT), "followers_count": nullable(INT),
+                                          "recent_posts": {"type": "array", "items": obj({
+                                              "id": STR, "title": nullable(STR),
+                                              "status": {"enum": POST_STATUSES}, "created_at": STR,
+                                              "labels": STRS, "purpose": nullable(STR), "reasons": STRS})},
+                                          "recent_status_counts": {"type": "object",
+                                                                   "additionalProperties": INT}})}),
     "PostState": obj({"id": STR, "status": {"enum": POST_STATUSES}, "labels": STRS}),
     "ModerationDecision": obj({"item": ref("ModerationOutcome"), "post": ref("PostState"),
                                "outcome": {"enum": ["removed", "appeal_denied", "rejected", "report_dismissed",
@@ -163,6 +185,13 @@ SCHEMAS: dict[str, dict] = {
                                                                      "usd": NUM})},
                        "month_to_date_usd": NUM, "forecast_month_usd": NUM,
                        "prices": obj({"version": STR, "region": STR})}),
+    "CostDaily": obj({"month": STR, "from": STR, "to": STR, "currency": {"const": "USD"}, "services": STRS,
+                      "days": {"type": "array", "items": obj({"day": STR, "total_usd": NUM, "services": NUMS})},
+                      "total_usd": NUM, "service_totals": NUMS, "month_to_date_usd": NUM,
+                      "forecast_month_usd": NUM, "budget_usd": NUM,
+                      "thresholds": obj({"saver": NUM, "survival": NUM}), "current": BOOL}),
+    "CostMonthly": obj({"currency": {"const": "USD"}, "months": {"type": "array", "items": obj({
+        "month": STR, "total_usd": NUM, "mau": INT, "cost_per_mau_usd": nullable(NUM), "current": BOOL})}}),
     "Budget": obj({"monthly_usd": NUM, "thresholds": obj({"saver": NUM, "survival": NUM}), "balance_usd": NUM,
                    "updated_at": nullable(STR)}),
     "PriceVersion": obj({"version": STR, "effective_from": STR, "region": STR, "source": STR, "currency": STR,
@@ -171,7 +200,13 @@ SCHEMAS: dict[str, dict] = {
     "GuardState": obj(GUARD_STATE, {"evaluated_at": nullable(STR), "forecast_month_usd": nullable(NUM),
                                     "history": {"type": "array", "items": obj({
                                         "from": {"enum": GUARD_LEVELS}, "to": {"enum": GUARD_LEVELS},
-                                        "reason": STR, "at": STR})}}),
+                                        "reason": STR, "at": STR})},
+                                    "levers": {"type": "array", "items": obj({
+                                        "level": {"enum": GUARD_LEVELS},
+                                        "upload_limits": obj({"per_hour": INT, "per_day": INT}),
+                                        "uploads_queued": BOOL, "cdn_cache_factor": NUM,
+                                        "max_derivative_px": nullable(INT), "jobs_paused": BOOL,
+                                        "summary": STRS})}}),
     "GuardEvaluation": obj({**GUARD_STATE, "evaluated_at": nullable(STR), "forecast_month_usd": nullable(NUM),
                             "month_to_date_usd": NUM, "budget_usd": NUM, "resumed_uploads": INT}),
     "Donation": obj({"id": STR, "source": {"enum": ["kofi", "manual"]}, "amount": STR, "currency": STR,
@@ -268,7 +303,9 @@ REQUEST_BODIES: dict[str, dict] = {
                            "tags": {"type": "array", "items": STR, "maxItems": 20},
                            "content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1},
                            "images": {"type": "array", "minItems": 1, "maxItems": 10, "items": obj(
-                               {"content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1}})},
+                               {"content_type": CONTENT_TYPE, "content_length": {"type": "integer", "minimum": 1}},
+                               {"alt": {"type": "string", "maxLength": 1000,
+                                        "description": "Alt text: the image described for people who cannot see it."}})},
                            "protected": {"type": "boolean", "description": "The artist applied Glaze/Nightshade."},
                            "labels": {"type": "array", "items": {"enum": ["mature"]}}}),
                     "description": "One image (`content_type`, `content_length`) or several (`images`, 1-10), "
@@ -461,8 +498,9 @@ def paths() -> dict[str, dict]:
                         params=[POST_ID], body="edit_post", tag="posts"),
             "delete": op("Delete your post and its media.", (200, "PostDeleted"), auth="required",
                          params=[POST_ID], tag="posts")},
-        "/v1/users/{handle}": {"get": op("A profile with counters.", (200, "Profile"), params=[HANDLE],
-                                         public=True, tag="people")},
+        "/v1/users/{handle}": {"get": op("A profile with counters; a signed-in viewer also gets "
+                                         "`followed_by_me` (private, no-store).", (200, "Profile"),
+                                         auth="optional", params=[HANDLE], public=True, tag="people")},
         "/v1/users/{handle}/follow": {
             "post": op("Follow (idempotent).", (200, "FollowResult"), auth="required", params=[HANDLE], tag="people"),
             "delete": op("Unfollow (idempotent).", (200, "FollowResult"), auth="required", params=[HANDLE],
@@ -594,6 +632,8 @@ def paths() -> dict[str, dict]:
             "Open review items, oldest first (moderators).", (200, "ModerationQueue"), auth="required",
             params=[_param("kind", "query", {"enum": MOD_KINDS}, required=False),
                     _param("reason", "query", {"type": "string", "pattern": "^[a-z_]{1,64}$"}, required=False),
+                    _param("min_age_hours", "query", {"type": "number", "minimum": 0, "maximum": 8760},
+                           "Only items opened at least this many hours ago.", required=False),
                     *PAGE], tag="moderation")},
         "/v1/moderation/items/{item_id}": {"get": op(
             "A review item with the post, presigned originals, the full screening record, its history and "
@@ -630,6 +670,16 @@ def paths() -> dict[str, dict]:
                 _param("to", "query", {"type": "string", "format": "date"}, "Default: today (UTC).",
                        required=False),
                 _param("group_by", "query", {"enum": ["service", "feature", "day"]}, required=False)])},
+        "/v1/admin/costs/daily": {"get": op(
+            "Spend per day stacked by service for one month, with month to date, forecast and budget (founders).",
+            (200, "CostDaily"), auth="required", tag="admin", params=[
+                _param("month", "query", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                       "YYYY-MM; default: this month (UTC).", required=False)])},
+        "/v1/admin/costs/monthly": {"get": op(
+            "Spend, MAU and cost per MAU for each of the last `months` months, oldest first (founders).",
+            (200, "CostMonthly"), auth="required", tag="admin", params=[
+                _param("months", "query", {"type": "integer", "minimum": 1, "maximum": 24}, "Default 6.",
+                       required=False)])},
         "/v1/admin/budget": {
             "get": op("The monthly budget, guard thresholds and balance (founders).", (200, "Budget"),
                       auth="required", tag="admin"),

@@ -220,11 +220,15 @@ class EaselStack(cdk.Stack):
                     if "abort_incomplete_multipart_days" in rule else None)))
         # Bucket names are global: the account id keeps two accounts (or a squatter) apart.
         name = f"{spec.name(self.stage)}-{cdk.Aws.ACCOUNT_ID}"
+        cors = [s3.CorsRule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=R.UPLOAD_CORS["AllowedOrigins"],
+                            allowed_headers=R.UPLOAD_CORS["AllowedHeaders"],
+                            exposed_headers=R.UPLOAD_CORS["ExposeHeaders"],
+                            max_age=R.UPLOAD_CORS["MaxAgeSeconds"])] if spec.browser_uploads else None
         bucket = s3.Bucket(self, spec.logical_id, bucket_name=name,
                            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
                            encryption=s3.BucketEncryption.S3_MANAGED,
                            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                           lifecycle_rules=rules or None, removal_policy=removal)
+                           lifecycle_rules=rules or None, cors=cors, removal_policy=removal)
         cfn = bucket.node.default_child
         cfn.override_logical_id(spec.logical_id)
         if spec.notify_queue:
@@ -381,10 +385,13 @@ class EaselStack(cdk.Stack):
             default_ttl=cdk.Duration.days(365), min_ttl=cdk.Duration.days(1),
             max_ttl=cdk.Duration.days(365), enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True)
+        # One origin access control, shared by the media and the web app's bucket origins.
+        self.oac = cloudfront.S3OriginAccessControl(self, "S3Oac", signing=cloudfront.Signing.SIGV4_ALWAYS)
         return cloudfront.Distribution(
             self, "MediaCdn", comment=f"easel {self.stage} media",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.S3BucketOrigin.with_origin_access_control(self.buckets["MediaBucket"]),
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.buckets["MediaBucket"],
+                                                                         origin_access_control=self.oac),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cache, response_headers_policy=headers, compress=True,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD),
@@ -433,17 +440,84 @@ class EaselStack(cdk.Stack):
             self, "ApiHeaders", response_headers_policy_name=f"easel-{self.stage}-api",
             custom_headers_behavior=self._noai_headers(),
             security_headers_behavior=self._security_headers())
+        api = cloudfront.BehaviorOptions(
+            origin=self.api_origin,  # the function URL (_api_function_url)
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+            cache_policy=cache,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers, compress=True)
+        web_default, web_assets = self._web_app()
+        # The web app is the default origin; the API keeps its paths (as `make run` does locally).
         return cloudfront.Distribution(
-            self, "ApiCdn", comment=f"easel {self.stage} API",
-            default_behavior=cloudfront.BehaviorOptions(
-                origin=self.api_origin,  # the function URL (_api_function_url)
-                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
-                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
-                cache_policy=cache,
-                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-                response_headers_policy=headers, compress=True),
+            self, "ApiCdn", comment=f"easel {self.stage} web app and API",
+            default_behavior=web_default, default_root_object="index.html",
+            additional_behaviors={"/v1/*": api, "/robots.txt": api, "/.well-known/*": api,
+                                  "/assets/*": web_assets},
             price_class=self._price_class(), http_version=cloudfront.HttpVersion.HTTP2_AND_3)
+
+    def _web_app(self) -> tuple[cloudfront.BehaviorOptions, cloudfront.BehaviorOptions]:
+        """The web app (web/dist, uploaded by the deploy workflow) from a private bucket through
+        the shared OAC: hashed /assets/* cached for a year, everything else (index.html, the
+        manifest, icons) briefly; client-side routes rewritten to /index.html by a viewer-request
+        function scoped to the app's behaviour (so the API's own 404s stay JSON)."""
+        from infra.webapp import content_security_policy
+
+        bucket = s3.Bucket(self, "WebBucket", bucket_name=f"easel-{self.stage}-web-{cdk.Aws.ACCOUNT_ID}",
+                           block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+                           encryption=s3.BucketEncryption.S3_MANAGED,
+                           object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                           removal_policy=cdk.RemovalPolicy.DESTROY if self.stage == "dev" else cdk.RemovalPolicy.RETAIN)
+        bucket.node.default_child.override_logical_id("WebBucket")
+        self.web_bucket = bucket
+        uploads = self.buckets["UploadsBucket"]
+        csp = content_security_policy(
+            [f"https://{uploads.bucket_domain_name}", f"https://{uploads.bucket_regional_domain_name}"],
+            img_origins=[f"https://{self.media_cdn.distribution_domain_name}"])
+        security = self._security_headers()
+        headers = cloudfront.ResponseHeadersPolicy(
+            self, "WebHeaders", response_headers_policy_name=f"easel-{self.stage}-web",
+            comment="The web app: strict CSP, do-not-train marks, security headers",
+            custom_headers_behavior=self._noai_headers(),
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=csp, override=True),
+                content_type_options=security.content_type_options, frame_options=security.frame_options,
+                referrer_policy=security.referrer_policy,
+                strict_transport_security=security.strict_transport_security))
+        html_cache = cloudfront.CachePolicy(
+            self, "WebHtmlCache", cache_policy_name=f"easel-{self.stage}-web-html",
+            comment="index.html and other unhashed files: a minute at the edge, so deploys show soon",
+            default_ttl=cdk.Duration.seconds(60), min_ttl=cdk.Duration.seconds(0),
+            max_ttl=cdk.Duration.minutes(5), enable_accept_encoding_gzip=True, enable_accept_encoding_brotli=True)
+        assets_cache = cloudfront.CachePolicy(
+            self, "WebAssetsCache", cache_policy_name=f"easel-{self.stage}-web-assets",
+            comment="Hashed build assets never change under a name: a year",
+            default_ttl=cdk.Duration.days(365), min_ttl=cdk.Duration.days(365),
+            max_ttl=cdk.Duration.days(365), enable_accept_encoding_gzip=True, enable_accept_encoding_brotli=True)
+        spa = cloudfront.Function(
+            self, "WebRoutes", function_name=f"easel-{self.stage}-web-routes",
+            comment="Client-side routes (/@handle, /p/<id>, ...) answer with index.html",
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+            code=cloudfront.FunctionCode.from_inline(
+                "function handler(event) {\n"
+                "  var request = event.request;\n"
+                "  var last = request.uri.split('/').pop();\n"
+                "  if (last.indexOf('.') === -1) { request.uri = '/index.html'; }\n"
+                "  return request;\n"
+                "}\n"))
+        origin = origins.S3BucketOrigin.with_origin_access_control(bucket, origin_access_control=self.oac)
+
+        def behaviour(cache: cloudfront.CachePolicy, routes: bool) -> cloudfront.BehaviorOptions:
+            return cloudfront.BehaviorOptions(
+                origin=origin, viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD, cache_policy=cache,
+                response_headers_policy=headers, compress=True,
+                function_associations=[cloudfront.FunctionAssociation(
+                    function=spa, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST)] if routes else None)
+
+        return behaviour(html_cache, True), behaviour(assets_cache, False)
 
     # -- wiring -------------------------------------------------------------------------------
     def _function_environment(self) -> None:
@@ -647,28 +721,83 @@ class EaselStack(cdk.Stack):
             self.alarms.append(alarm)
 
     def _dashboard(self) -> None:
+        """One dashboard per stage (`easel-<stage>-founders`). CloudWatch's free tier is 3
+        dashboards of up to 50 metrics each per account: three stages = three dashboards, so
+        this one stays under 50 metrics (tests/infra counts them); docs/deploy.md."""
         m = self._metrics()
+        five = cdk.Duration.minutes(5)
+        table, queue = self.table, self.queues[R.UPLOAD_QUEUE.logical_id]
+
+        def per_function(name: str, stat: str = "Sum") -> list[cw.IMetric]:
+            return [self._fn_metric(fn, name, stat).with_(label=fn) for fn in ALL_FUNCTIONS]
+
+        # Powertools EMF (chalicelib/observability.py): namespace Easel, dimension service=easel.
+        # GuardLevel (0 normal, 1 saver, 2 survival) is emitted on each transition.
+        guard_level = cw.Metric(namespace="Easel", metric_name="GuardLevel", statistic="Maximum",
+                                period=cdk.Duration.hours(1), dimensions_map={"service": "easel"},
+                                label="guard level (0 normal, 1 saver, 2 survival)")
+        budget = float(self.st.monthly_budget_usd)
         dash = cw.Dashboard(self, "FoundersDashboard", dashboard_name=f"easel-{self.stage}-founders",
                             default_interval=cdk.Duration.days(7))
         dash.add_widgets(
-            cw.TextWidget(markdown=f"# Easel {self.stage}\nBudget ${self.st.monthly_budget_usd}/month; "
-                                   "spend per service: Cost Explorer. Alarms go to the cost-alerts topic.",
-                          width=24, height=2),
-            cw.GraphWidget(title="Estimated charges (USD, account)", left=[m["estimated_charges"]], width=8),
-            cw.GraphWidget(title="API requests", left=[m["api_count"], m["api_invocations"]],
-                           right=[m["cdn_requests"]], width=8),
-            cw.GraphWidget(title="Errors / throttles", left=[m["api_errors"], m["api_5xx"], m["uploads_errors"],
-                                                              m["api_throttles"]], width=8),
-            cw.GraphWidget(title="API p95 duration (ms)", left=[m["api_duration_p95"]], width=8),
-            cw.GraphWidget(title="DynamoDB consumed units", left=[m["ddb_units"]], width=8),
-            cw.GraphWidget(title="Upload screening", left=[m["uploads_invocations"], m["dlq_depth"]],
-                           right=[m["queue_age"]], width=8),
-            cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+            cw.TextWidget(markdown=f"# Easel {self.stage}\nBudget ${self.st.monthly_budget_usd}/month. "
+                                   "Spend per service, per feature and per MAU: the web app's /admin page "
+                                   "(the meter). Estimated charges are account-wide (AWS/Billing, us-east-1). "
+                                   "Alarms go to the cost-alerts topic.", width=24, height=2),
+            cw.GraphWidget(title="Estimated charges vs budget (USD, month to date)", left=[m["estimated_charges"]],
+                           left_annotations=[cw.HorizontalAnnotation(value=budget, label="monthly budget",
+                                                                     color="#d62728"),
+                                             cw.HorizontalAnnotation(value=budget * 0.8, label="80 %",
+                                                                     color="#ff7f0e")],
+                           width=12),
+            cw.GraphWidget(title="Budget guard level", left=[guard_level], width=12,
+                           left_y_axis=cw.YAxisProps(min=0, max=2, show_units=False),
+                           left_annotations=[cw.HorizontalAnnotation(value=1, label="saver"),
+                                             cw.HorizontalAnnotation(value=2, label="survival")]),
         )
+        # The API's front door is the function URL behind CloudFront (_api_function_url): its
+        # requests, 4xx/5xx and latency are the function URL's metrics (AWS/Lambda Url*).
+        def url(name: str, stat: str = "Sum", label: str | None = None) -> cw.Metric:
+            return self._fn_metric(API_FUNCTION, name, stat).with_(label=label or name)
+
+        dash.add_widgets(
+            cw.GraphWidget(title="API requests and 4xx/5xx (function URL)",
+                           left=[url("UrlRequestCount", label="requests")],
+                           right=[url("Url4xxCount", label="4xx"), url("Url5xxCount", label="5xx")], width=8),
+            cw.GraphWidget(title="API latency (ms)", left=[url("UrlRequestLatency", "p50", "p50"),
+                                                           url("UrlRequestLatency", "p95", "p95"),
+                                                           m["api_duration_p95"].with_(label="API Lambda p95")],
+                           width=8),
+            cw.GraphWidget(title="CloudFront API requests", left=[m["cdn_requests"]], width=8),
+        )
+        dash.add_widgets(
+            cw.GraphWidget(title="Lambda errors per function", left=per_function("Errors"), width=8),
+            cw.GraphWidget(title="Lambda throttles per function", left=per_function("Throttles"), width=8),
+            cw.GraphWidget(title="Lambda concurrency per function (max)",
+                           left=per_function("ConcurrentExecutions", "Maximum"), width=8),
+        )
+        dash.add_widgets(
+            cw.GraphWidget(title="DynamoDB consumed capacity (units / 5 min)", left=[
+                table.metric_consumed_read_capacity_units(statistic="Sum", period=five, label="read units"),
+                table.metric_consumed_write_capacity_units(statistic="Sum", period=five, label="write units")],
+                width=8),
+            cw.GraphWidget(title="DynamoDB throttled requests", left=[
+                table.metric("ReadThrottleEvents", statistic="Sum", period=five, label="read throttles"),
+                table.metric("WriteThrottleEvents", statistic="Sum", period=five, label="write throttles")],
+                width=8),
+            cw.GraphWidget(title="Upload queue: age of oldest (s) and DLQ depth",
+                           left=[m["queue_age"].with_(label="oldest message age (s)")],
+                           right=[m["dlq_depth"].with_(label="DLQ depth"),
+                                  queue.metric_approximate_number_of_messages_visible(
+                                      statistic="Maximum", period=five, label="waiting")], width=8),
+        )
+        dash.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24))
 
     def _outputs(self) -> None:
         cdk.CfnOutput(self, "ApiUrl", value=f"https://{self.api_cdn.distribution_domain_name}")
         cdk.CfnOutput(self, "MediaUrl", value=f"https://{self.media_cdn.distribution_domain_name}")
+        cdk.CfnOutput(self, "WebBucketName", value=self.web_bucket.bucket_name)
+        cdk.CfnOutput(self, "WebDistributionId", value=self.api_cdn.distribution_id)
         cdk.CfnOutput(self, "ApiGatewayUrl", value=cdk.Fn.join("", [
             "https://", self.chalice.get_resource(REST_API).ref, ".execute-api.", cdk.Aws.REGION, ".",
             cdk.Aws.URL_SUFFIX, "/api/"]))

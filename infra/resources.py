@@ -70,9 +70,17 @@ class BucketSpec:
     notify_prefix: str | None = None
     notify_queue: str | None = None
     lifecycle: tuple[dict, ...] = field(default_factory=tuple)
+    # Browsers POST uploads straight to the bucket (presigned POST): CORS for POST from any
+    # origin. The signed POST policy, not the origin, is what admits an upload.
+    browser_uploads: bool = False
 
     def name(self, stage: str) -> str:
         return self.name_template.format(stage=stage)
+
+
+# CORS for browser uploads (the web app's XHR POST with upload progress needs a preflight).
+UPLOAD_CORS = {"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"],
+               "ExposeHeaders": ["ETag", "Location"], "MaxAgeSeconds": 3600}
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ UPLOADS_BUCKET = BucketSpec(
     name_template="easel-{stage}-uploads",
     notify_prefix=UPLOAD_PREFIX,
     notify_queue=UPLOAD_QUEUE.logical_id,
+    browser_uploads=True,
     lifecycle=(
         {"id": "expire-rejected-originals", "prefix": REJECTED_PREFIX,
          "expiration_days": APPEAL_WINDOW_DAYS},

@@ -59,6 +59,11 @@ def run(base: str) -> list[str]:
     except (ValueError, KeyError, TypeError):
         err = {}
     check(status == 404 and err.get("code") == "not_found", f"GET unknown route -> {status} {err}")
+    # The web app is the default origin: a client-side route answers with index.html.
+    status, headers, body = fetch(f"{base}/@easel")
+    check(status == 200 and b'content="noai, noimageai"' in body, f"GET /@easel -> {status} (the app, noai meta)")
+    csp = headers.get("content-security-policy", "")
+    check("default-src 'self'" in csp and "unsafe-inline" not in csp, "strict Content-Security-Policy on the app")
     return failures
 
 
@@ -71,7 +76,7 @@ def main() -> int:
     base = args.url or stack_output(args.stage)
     print(f"smoke testing {base}")
     failures = run(base)
-    print(f"{5 - len(failures)} passed, {len(failures)} failed")
+    print(f"{7 - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

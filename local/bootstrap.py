@@ -115,6 +115,8 @@ def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> d
                         "DaysAfterInitiation": rule["abort_incomplete_multipart_days"]}
                 rules.append(r)
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+        if b.browser_uploads:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [R.UPLOAD_CORS]})
         if b.notify_queue:
             s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={
                 "QueueConfigurations": [{

@@ -37,6 +37,8 @@ from pathlib import Path
 
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
 
+from local import throttle, webstatic
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_METER_FLUSH = "/__local/meter/flush"
 NOT_FOUND = json.dumps({"error": {"code": "not_found", "message": "No such route."}}).encode()
@@ -58,6 +60,16 @@ class EaselRequestHandler(ChaliceRequestHandler):
         if cls.cold_start_ms is not None:
             self.send_header("X-Local-Cold-Start-Ms", f"{cls.cold_start_ms:.0f}")
             cls.cold_start_ms = None
+
+    def _easel_handle(self) -> None:
+        """The web app (web/dist) for non-API GETs and the test-only throttle switch; else the API."""
+        if throttle.answer_if_throttled(self):
+            return
+        if self.command in ("GET", "HEAD") and webstatic.serve(self):
+            return
+        self._generic_handle()
+
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _easel_handle  # do_POST below
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         body = error.body or b""
@@ -83,7 +95,7 @@ class EaselRequestHandler(ChaliceRequestHandler):
             time.sleep(0.5)
             self._send_http_response(204, {}, b"")
             return
-        self._generic_handle()
+        self._easel_handle()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         sys.stderr.write(f"api[{self.environment}]: " + (format % args) + "\n")

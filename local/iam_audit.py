@@ -185,7 +185,7 @@ def required(call: Call, names: Names) -> list[tuple[str, str]]:
         if op in ("GetObject", "HeadObject"):
             return [(f"s3:GetObject{versioned}", obj)]
         if op in ("PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
-            return [("s3:PutObject", obj)]  # a multipart upload is authorised as s3:PutObject
+            return [("s3:PutObject", obj)]  # IAM authorises every step of a multipart upload as PutObject
         if op == "AbortMultipartUpload":
             return [("s3:AbortMultipartUpload", obj)]
         if op == "PresignedPost":  # the key is not in the call; every upload form is under uploads/

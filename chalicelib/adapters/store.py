@@ -558,6 +558,11 @@ class GraphRepository:
         return outcome == ADDED
 
     @dynamo_errors
+    def is_following(self, follower_id: str, followee_id: str) -> bool:
+        """One GetItem on the edge (the profile page's Follow button state)."""
+        return _get(FollowItem, FollowItem.key(follower_id, followee_id)) is not None
+
+    @dynamo_errors
     def unfollow(self, follower_id: str, followee_id: str) -> bool:
         return remove_counted_edge(FollowItem(*FollowItem.key(follower_id, followee_id)), FollowItem.pk.exists(), [
             (UserItem(*UserItem.key(follower_id)), UserItem.following_count.add(-1)),

@@ -178,6 +178,7 @@ class PostItem(BaseItem):
     images = JSONAttribute(null=True)
     screening = JSONAttribute(null=True)
     labels = ListAttribute(of=UnicodeAttribute, null=True)
+    alt_texts = ListAttribute(of=UnicodeAttribute, null=True)  # per image index ("" = none)
     fanout_done = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     decided_at = UnicodeAttribute(null=True)

@@ -42,7 +42,7 @@ def media_key(post_id: str, index: int, width: int) -> str:
     return f"p/{post_id}/{index}-{width}.webp"
 
 
-def image_view(image: dict, media_base: str) -> dict:
+def image_view(image: dict, media_base: str, alt: str | None = None) -> dict:
     variants = [{"width": d["width"], "height": d["height"], "url": f"{media_base}/{d['key']}",
                  "content_type": d["content_type"]} for d in image.get("variants", [])]
     fitting = [x for x in variants if x["width"] <= PREFERRED_WIDTH] or variants
@@ -50,7 +50,13 @@ def image_view(image: dict, media_base: str) -> dict:
     return {"width": image["width"], "height": image["height"],
             "url": main["url"] if main else None,
             "content_type": main["content_type"] if main else None,
-            "variants": variants}
+            "variants": variants, "alt": alt or None}
+
+
+def _alt(post: PostItem, image: dict) -> str | None:
+    alts = list(post.alt_texts or [])
+    index = image.get("index", 0)
+    return alts[index] if isinstance(index, int) and 0 <= index < len(alts) else None
 
 
 def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_by_me: bool | None = None) -> dict:
@@ -61,7 +67,7 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
         "description": post.description,
         "tags": list(post.tags or []),
         "status": post.status,
-        "images": [image_view(img, media_base) for img in (post.images or [])],
+        "images": [image_view(img, media_base, _alt(post, img)) for img in (post.images or [])],
         "labels": list(post.labels or []),
         "created_at": post.created_at,
         "likes_count": max(0, int(post.likes_count or 0)),
@@ -131,6 +137,7 @@ class PostService:
         description = v.string(body, "description", required=False, max_length=v.MAX_DESCRIPTION)
         tags = v.tags(body.get("tags"))
         specs = self._image_specs(body)
+        alts = self._alt_texts(body)
         protected = body.get("protected", False)
         if not isinstance(protected, bool):
             raise ValidationError("'protected' must be true or false (Glaze/Nightshade protection).",
@@ -147,7 +154,8 @@ class PostService:
         post = PostItem(*PostItem.key(post_id), post_id=post_id, author_id=principal.user_id,
                         author_handle=principal.handle, title=title, description=description or None,
                         tags=tags, status="awaiting_upload", content_type=specs[0][0],
-                        content_length=specs[0][1], images=[], labels=sorted(set(labels)), created_at=now)
+                        content_length=specs[0][1], images=[], labels=sorted(set(labels)), created_at=now,
+                        alt_texts=alts if any(alts) else None)
         # The author's post ledger first (account erasure finds every post through it, whatever
         # its status), then the image items: an upload never arrives before the post knows its images.
         ErasureRepository().record_post(principal.user_id, post_id, now)
@@ -185,6 +193,18 @@ class PostService:
             raise ValidationError(f"'{name('content_length')}' must be an integer of at least 1.",
                                   field=name("content_length"))
         return content_type, raw
+
+    @staticmethod
+    def _alt_texts(body: dict) -> list[str]:
+        """Optional `images[i].alt`: the description of each image for screen readers."""
+        out = []
+        for i, item in enumerate(body.get("images") or []):
+            alt = item.get("alt", "") if isinstance(item, dict) else ""
+            if not isinstance(alt, str) or len(alt) > 1000:
+                raise ValidationError(f"'images[{i}].alt' must be text of at most 1000 characters.",
+                                      field=f"images[{i}].alt")
+            out.append(alt.strip())
+        return out
 
     def _image_specs(self, body: dict) -> list[tuple[str, int]]:
         """The single-image form (`content_type`, `content_length`) or `images: [...]` (1-10)."""

@@ -59,8 +59,12 @@ class SocialService:
     def _user_by_handle(self, handle: str) -> UserItem:
         return self.users.require_by_handle(handle)
 
-    def profile(self, handle: str) -> dict:
-        return profile_view(self._user_by_handle(handle))
+    def profile(self, handle: str, viewer: Principal | None = None) -> dict:
+        user = self._user_by_handle(handle)
+        view = profile_view(user)
+        if viewer is not None:
+            view["followed_by_me"] = viewer.user_id != user.user_id and self.graph.is_following(viewer.user_id, user.user_id)
+        return view
 
     def follow(self, principal: Principal, handle: str) -> dict:
         target = self._user_by_handle(handle)

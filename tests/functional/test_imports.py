@@ -152,7 +152,9 @@ def test_a_long_carousel_becomes_consecutive_posts_in_a_collection(client, run_w
     ("malformed json", None, "malformed_json"),
     ("no posts file", None, "no_posts_file"),
     ("duplicate names", None, "duplicate_entries"),
-])
+], ids=["not-a-zip", "truncated", "bomb", "malformed-json", "no-posts-file", "duplicate-names"])
+# Explicit ids: the archives carry the build time, and pytest-xdist needs every worker to
+# collect the same test names.
 def test_bad_archives_fail_clearly_and_harm_nothing(client, run_worker, name, archive, code):
     artist = signup(client)
     if name == "malformed json":

@@ -12,6 +12,7 @@ import pytest
 
 from infra import resources as R
 from infra import stages as S
+from infra.app import ALL_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -152,6 +153,51 @@ def test_media_only_via_cloudfront_oac_with_marks(templates: dict, stage: str) -
 
 
 @stages
+def test_web_app_is_the_default_origin_with_a_strict_csp(templates: dict, stage: str) -> None:
+    t = templates[stage]
+    web = props(t, "WebBucket")
+    assert web["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    web_policy = [v for v in of_type(t, "AWS::S3::BucketPolicy").values()
+                  if v["Properties"]["Bucket"] == {"Ref": "WebBucket"}][0]
+    allows = [s for s in web_policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)  # OAC only
+    (dist,) = [v["Properties"]["DistributionConfig"] for v in of_type(t, "AWS::CloudFront::Distribution").values()
+               if "web app" in v["Properties"]["DistributionConfig"]["Comment"]]
+    assert dist["DefaultRootObject"] == "index.html"
+    origins = {o["Id"]: o for o in dist["Origins"]}
+    default = dist["DefaultCacheBehavior"]
+    assert "S3OriginConfig" in origins[default["TargetOriginId"]] and origins[default["TargetOriginId"]]["OriginAccessControlId"]
+    (assoc,) = default["FunctionAssociations"]
+    assert assoc["EventType"] == "viewer-request"  # client routes -> /index.html, this behaviour only
+    code = one(t, "AWS::CloudFront::Function")["Properties"]["FunctionCode"]
+    assert "/index.html" in code
+    paths = {b["PathPattern"]: b for b in dist["CacheBehaviors"]}
+    assert set(paths) == {"/v1/*", "/robots.txt", "/.well-known/*", "/assets/*"}
+    for api_path in ("/v1/*", "/robots.txt", "/.well-known/*"):
+        assert "CustomOriginConfig" in origins[paths[api_path]["TargetOriginId"]]
+        assert "FunctionAssociations" not in paths[api_path]  # the API's own 404s stay JSON
+    assert "S3OriginConfig" in origins[paths["/assets/*"]["TargetOriginId"]]
+    caches = {v["Properties"]["CachePolicyConfig"]["Name"]: v["Properties"]["CachePolicyConfig"]
+              for v in of_type(t, "AWS::CloudFront::CachePolicy").values()}
+    assert caches[f"easel-{stage}-web-assets"]["MinTTL"] == 365 * 86400
+    assert caches[f"easel-{stage}-web-html"]["MaxTTL"] <= 300
+    policies = {v["Properties"]["ResponseHeadersPolicyConfig"]["Name"]: v["Properties"]["ResponseHeadersPolicyConfig"]
+                for v in of_type(t, "AWS::CloudFront::ResponseHeadersPolicy").values()}
+    web_headers = policies[f"easel-{stage}-web"]
+    assert {h["Header"]: h["Value"] for h in web_headers["CustomHeadersConfig"]["Items"]}["X-Robots-Tag"] == "noai, noimageai"
+    csp = json.dumps(web_headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
+                      "base-uri 'self'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "UploadsBucket" in csp and "MediaCdn" in csp  # presigned POSTs and the media domain
+    (cors,) = props(t, "UploadsBucket")["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["POST"]  # browsers upload straight to S3
+    outputs = t["Outputs"]
+    assert "WebBucketName" in outputs and "WebDistributionId" in outputs
+
+
+@stages
 def test_functions_runtime_memory_concurrency_layers_logs(templates: dict, stage: str) -> None:
     t, st = templates[stage], S.get(stage)
     fns = of_type(t, "AWS::Serverless::Function")
@@ -266,6 +312,42 @@ def test_budget_alarms_dashboard(templates: dict, stage: str) -> None:
     one(t, "AWS::CloudWatch::Dashboard")
 
 
+def _dashboard_body(t: dict) -> dict:
+    """The DashboardBody is an Fn::Join of strings and tokens (Refs): tokens become placeholders."""
+    body = one(t, "AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"]
+    if isinstance(body, dict) and "Fn::Join" in body:
+        body = "".join(part if isinstance(part, str) else "TOKEN" for part in body["Fn::Join"][1])
+    return json.loads(body)
+
+
+@stages
+def test_dashboard_shows_every_signal_and_stays_in_the_free_tier(templates: dict, stage: str) -> None:
+    t, st = templates[stage], S.get(stage)
+    dashboards = of_type(t, "AWS::CloudWatch::Dashboard")
+    assert len(dashboards) == 1  # one per stage: dev + staging + prod = the account's 3 free dashboards
+    assert one(t, "AWS::CloudWatch::Dashboard")["Properties"]["DashboardName"] == f"easel-{stage}-founders"
+    widgets = _dashboard_body(t)["widgets"]
+    metrics = [m for w in widgets for m in w["properties"].get("metrics", [])]
+    names = [(m[0], m[1]) for m in metrics if isinstance(m, list) and len(m) >= 2]
+    assert len(metrics) <= 50  # the free tier: 3 dashboards of up to 50 metrics each
+    want = {("AWS/Lambda", "UrlRequestCount"), ("AWS/Lambda", "Url4xxCount"), ("AWS/Lambda", "Url5xxCount"),
+            ("AWS/Lambda", "UrlRequestLatency"),
+            ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/Lambda", "ConcurrentExecutions"),
+            ("AWS/DynamoDB", "ReadThrottleEvents"), ("AWS/DynamoDB", "WriteThrottleEvents"),
+            ("AWS/DynamoDB", "ConsumedReadCapacityUnits"), ("AWS/DynamoDB", "ConsumedWriteCapacityUnits"),
+            ("AWS/SQS", "ApproximateAgeOfOldestMessage"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("Easel", "GuardLevel"), ("AWS/Billing", "EstimatedCharges")}
+    assert want <= set(names), want - set(names)
+    # Per function: each of the stack's functions has its errors, throttles and concurrency.
+    for metric in ("Errors", "Throttles", "ConcurrentExecutions"):
+        assert names.count(("AWS/Lambda", metric)) == len(ALL_FUNCTIONS), metric
+    charges = next(w for w in widgets if "Estimated charges" in w["properties"].get("title", ""))
+    budget_lines = [a["value"] for a in charges["properties"]["annotations"]["horizontal"]]
+    assert float(st.monthly_budget_usd) in budget_lines
+    guard = next(m for m in metrics if m[:2] == ["Easel", "GuardLevel"])
+    assert "service" in guard and "easel" in guard  # the Powertools dimension the metric is emitted with
+
+
 def test_stage_settings_agree_with_chalice_config() -> None:
     cfg = json.loads((ROOT / ".chalice" / "config.json").read_text())
     for stage in R.STAGES:
@@ -320,7 +402,8 @@ def test_api_cdn_reaches_the_function_url_with_the_origin_secret(templates: dict
     dist = [d["Properties"]["DistributionConfig"] for d in of_type(t, "AWS::CloudFront::Distribution").values()
             if "API" in d["Properties"]["DistributionConfig"].get("Comment", "")]
     assert len(dist) == 1
-    (origin,) = dist[0]["Origins"]
+    # The web app's bucket is that distribution's default origin (issue 12); the API is the one custom origin.
+    (origin,) = [o for o in dist[0]["Origins"] if "CustomOriginConfig" in o]
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     headers = {h["HeaderName"]: h["HeaderValue"] for h in origin["OriginCustomHeaders"]}
     assert headers["x-origin-verify"] == env and "resolve:secretsmanager" in json.dumps(env)

@@ -1,0 +1,115 @@
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { $api, api, apiError, session, type ApiError } from "../../lib/api/client";
+import { useMe } from "../../lib/useSession";
+import { ErrorNotice } from "../../components/Notice";
+import { usePageTitle } from "../../components/usePageTitle";
+
+/** "Chrome on Linux" rather than the whole user-agent string. */
+function device(ua: string | null): string {
+  if (!ua) return "Unknown device";
+  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chrome"
+    : /Safari\//.test(ua) ? "Safari" : /curl|python|okhttp/i.test(ua) ? "An app" : "A browser";
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS"
+    : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
+export function SettingsPage() {
+  usePageTitle("Settings");
+  const me = useMe();
+  return (
+    <section className="settings stack-lg">
+      <h1>Settings</h1>
+      <p><Link to="/settings/profile">Edit your profile</Link> (name, bio, links, avatar and banner)</p>
+      {me.data && <MatureSetting showMature={me.data.settings.show_mature} />}
+      <Sessions />
+      <DeleteAccount />
+    </section>
+  );
+}
+
+function MatureSetting({ showMature }: { showMature: boolean }) {
+  const queryClient = useQueryClient();
+  const patch = $api.useMutation("patch", "/v1/me", {
+    onSuccess: (data) => {
+      queryClient.setQueryData(["get", "/v1/me", {}], data);
+      void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[1] !== "/v1/me" });
+    },
+  });
+  return (
+    <section className="card">
+      <h2>Mature content</h2>
+      <label className="check">
+        <input type="checkbox" checked={showMature} disabled={patch.isPending}
+          onChange={(e) => patch.mutate({ body: { show_mature: e.target.checked } })} />
+        Show mature work without asking
+      </label>
+      <p className="hint">When off, mature work stays hidden behind a “Show mature work” button.</p>
+      <ErrorNotice error={patch.error ? apiError(patch.error) : null} />
+    </section>
+  );
+}
+
+function Sessions() {
+  const queryClient = useQueryClient();
+  const q = $api.useQuery("get", "/v1/auth/sessions");
+  const navigate = useNavigate();
+  const [error, setError] = useState<ApiError | null>(null);
+  async function end(id: string) {
+    const res = await api.DELETE("/v1/auth/sessions/{session_id}", { params: { path: { session_id: id } } });
+    if (res.error) setError(apiError(res.error));
+    void queryClient.invalidateQueries({ queryKey: ["get", "/v1/auth/sessions"] });
+  }
+  async function everywhere() {
+    const res = await api.POST("/v1/auth/logout-all");
+    if (res.error) return setError(apiError(res.error));
+    session.clear();
+    queryClient.clear();
+    navigate("/login", { replace: true });
+  }
+  return (
+    <section className="card">
+      <h2>Where you are signed in</h2>
+      <ul className="session-list">
+        {q.data?.items.map((s) => (
+          <li key={s.id}>
+            <span title={s.user_agent ?? undefined}>{device(s.user_agent)}{s.current && <strong> (this device)</strong>}</span>
+            <span className="muted">last used {new Date(s.last_used_at).toLocaleString()}</span>
+            {!s.current && <button type="button" className="link" onClick={() => void end(s.id)}>End session</button>}
+          </li>
+        ))}
+      </ul>
+      <ErrorNotice error={error} />
+      <button type="button" className="secondary" onClick={everywhere}>Sign out everywhere</button>
+    </section>
+  );
+}
+
+function DeleteAccount() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [error, setError] = useState<ApiError | null>(null);
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const password = String(new FormData(event.currentTarget).get("password") ?? "");
+    if (!window.confirm("Delete your account and all your work? This cannot be undone.")) return;
+    const res = await api.DELETE("/v1/me", { body: { password } });
+    if (res.error) return setError(apiError(res.error));
+    session.clear();
+    queryClient.clear();
+    navigate("/", { replace: true });
+  }
+  return (
+    <section className="card card--danger">
+      <h2>Delete account</h2>
+      <p>Your posts, comments, messages and profile are erased. This cannot be undone.</p>
+      <form onSubmit={submit} className="stack">
+        <label>Password<input name="password" type="password" autoComplete="current-password" required /></label>
+        <ErrorNotice error={error} />
+        <button type="submit" className="danger">Delete my account</button>
+      </form>
+    </section>
+  );
+}
