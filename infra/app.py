@@ -659,6 +659,9 @@ class EaselStack(cdk.Stack):
                                              "sqs:ChangeMessageVisibility"], resources=[queue.queue_arn]),
                 iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
                                              "s3:DeleteObject"], resources=up_objects),
+                # an archive that fails mid-build gives up its multipart upload (services/archives.py)
+                iam.PolicyStatement(actions=["s3:AbortMultipartUpload"],
+                                    resources=[uploads.arn_for_objects(f"{R.EXPORT_PREFIX}*")]),
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"],
                                     resources=[self.vendor_secret.secret_arn]),
             ],

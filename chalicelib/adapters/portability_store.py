@@ -445,6 +445,12 @@ class ExportSource:
                 if pid in found:
                     yield found[pid]
 
+    def image_count(self, post_id: str) -> int:
+        """Images the post declared (refused posts never got `images` written)."""
+        from chalicelib.adapters.screening_store import ImageRepository
+
+        return len(ImageRepository().list_for_post(post_id))
+
     def original(self, key: str, status: str, max_bytes: int) -> bytes | None:
         s3 = client("s3")
         from chalicelib.config import get_settings

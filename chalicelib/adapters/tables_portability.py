@@ -112,6 +112,7 @@ class ArchiveItem(BaseItem):
     size = NumberAttribute(null=True)
     counts = JSONAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)  # builds started: a build that keeps dying ends `failed`
     created_at = UnicodeAttribute()
     ready_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)

@@ -286,7 +286,9 @@ def plan_easel(posts_doc: Any, members: dict[str, zipfile.ZipInfo], root: str) -
                 post.notes.append(f"'{name[:200]}' is missing from the archive")
                 continue
             post.media.append(member)
-        if not post.media:
+        if item.get("status") in ("rejected", "removed"):
+            post.status, post.reason = "skipped", "It was refused or removed on Easel (its files stay in the archive)."
+        elif not post.media:
             post.status, post.reason = "failed", "; ".join(post.notes) or "No image in this post."
         planned.append(post)
     planned.sort(key=lambda p: (p.timestamp, p.path))

@@ -28,6 +28,7 @@ from chalicelib.observability import logger
 from chalicelib.services.tokens import Principal
 
 BUILD_ARCHIVE = "build_archive"
+MAX_ATTEMPTS = 3
 FORMAT = "easel-export"
 VERSION = 1
 EXPORT_PREFIX = "exports/"
@@ -101,8 +102,16 @@ class ArchiveService:
         item = self.repo.get_archive(user_id, archive_id)
         if item is None or item.state in ("ready", "failed"):
             return "skipped:" + (item.state if item else "no_archive")
-        # queued -> building; a redelivery of a building job (a crash) builds again from scratch.
-        self.repo.update_archive(item, from_states=("queued", "building"), state="building")
+        # queued -> building; a redelivery of a building job (a crash, a timeout) builds again from
+        # scratch, at most MAX_ATTEMPTS times: then it ends `failed` with a reason, never stuck.
+        attempts = int(item.attempts or 0)
+        if attempts >= MAX_ATTEMPTS:
+            self.repo.update_archive(item, from_states=("queued", "building"), state="failed",
+                                     error="The archive could not be built (too large for one pass); "
+                                           "ask again tomorrow or contact support.")
+            logger.error("archive build gave up", user_id=user_id, archive_id=archive_id, attempts=attempts)
+            return "archive_failed"
+        self.repo.update_archive(item, from_states=("queued", "building"), state="building", attempts=attempts + 1)
         try:
             size, counts = self._build(user_id, item)
         except NotFound:
@@ -139,7 +148,7 @@ class ArchiveService:
                     if post.status in SKIP_STATUSES or post.purpose:
                         continue
                     images = []
-                    for index in range(max(1, len(post.images or []) or 1)):
+                    for index in range(max(1, src.image_count(post.post_id))):
                         data = src.original(upload_key(user_id, post.post_id, index), post.status,
                                             self.settings.max_upload_bytes)
                         if data is None:

@@ -147,3 +147,15 @@ def test_export_erase_import_round_trip(platform):
     assert [(p["title"], p["tags"]) for p in portfolio] == [("Tide", ["sea", "ink"]), ("Dunes", ["sand"])]
     cols = requests.get(f"{base}/v1/users/{bo['handle']}/collections", timeout=10).json()["items"]
     assert [(c["title"], c["posts_count"]) for c in cols] == [("Coast", 2)]
+
+
+@pytest.mark.parametrize("layout", ["content", "activity_media"])
+def test_the_other_instagram_layouts(platform, layout):
+    base = platform.api_url
+    artist = _user(base)
+    archive = export_zip([single("media/posts/201801/x.jpg", TS, "Étude #encre")],
+                         {"media/posts/201801/x.jpg": _art(50 + len(layout))}, layout)
+    result = _import(base, artist, archive)
+    assert result["state"] == "done" and result["counts"]["published"] == 1, result
+    post = requests.get(f"{base}/v1/posts/{result['items'][0]['post_id']}", timeout=10).json()
+    assert post["title"] == "Étude #encre" and post["tags"] == ["encre"]

@@ -92,3 +92,30 @@ def test_export_then_import_elsewhere_reproduces_the_portfolio(client, run_worke
     assert [c["title"] for c in cols["items"]] == ["Best of"]
     status, inside, _ = call(client, "GET", f"/v1/collections/{cols['items'][0]['id']}/posts")
     assert [p["title"] for p in inside["items"]] == ["Fox", "Harbour"]
+
+
+def test_a_build_that_keeps_dying_ends_failed_not_stuck(client, easel_app):
+    from chalicelib import container
+    from chalicelib.services.archives import BUILD_ARCHIVE, MAX_ATTEMPTS
+
+    ada = signup(client)
+    assert call(client, "POST", "/v1/me/archive", token=ada["access_token"])[0] == 202
+    service = container.archives()
+    archive = call(client, "GET", "/v1/me/archive", token=ada["access_token"])[1]
+    message = {"type": BUILD_ARCHIVE, "user_id": ada["id"], "archive_id": archive["id"]}
+
+    def dies(*_args, **_kwargs):
+        raise TimeoutError("the function ran out of time")
+
+    original = service._build
+    service._build = dies
+    try:
+        for _ in range(MAX_ATTEMPTS):
+            with pytest.raises(TimeoutError):
+                service.handle_job(message)
+        assert service.handle_job(message) == "archive_failed"
+    finally:
+        service._build = original
+    status, body, _ = call(client, "GET", "/v1/me/archive", token=ada["access_token"])
+    assert body["state"] == "failed" and "could not be built" in body["error"]
+    assert call(client, "POST", "/v1/me/archive", token=ada["access_token"])[0] == 202  # may ask again
