@@ -124,6 +124,7 @@ from chalicelib.routes.community import bp as community_bp  # noqa: E402
 from chalicelib.routes.identity import bp as identity_bp  # noqa: E402
 from chalicelib.routes.identity import dev_bp as identity_dev_bp  # noqa: E402
 from chalicelib.routes.moderation import bp as moderation_bp  # noqa: E402
+from chalicelib.routes.portability import bp as portability_bp  # noqa: E402
 from chalicelib.routes.social import bp as social_bp  # noqa: E402
 
 app.register_blueprint(identity_bp)
@@ -131,6 +132,7 @@ app.register_blueprint(community_bp)
 app.register_blueprint(social_bp)
 app.register_blueprint(moderation_bp)
 app.register_blueprint(admin_bp)
+app.register_blueprint(portability_bp)
 if settings.serve_local_routes:  # GET /dev/outbox: the local platform's sent mail
     app.register_blueprint(identity_dev_bp)
 
@@ -169,12 +171,15 @@ def handle_uploads(event: SQSEvent) -> dict:
         message = json.loads(record.body)  # type: ignore[attr-defined]
         if isinstance(message, dict) and "type" in message:  # typed background jobs (repost fan-out, erasure)
             result = container.interactions().handle_job(message)
-            for handler in (container.social, container.erasure):
+            for handler in (container.social, container.erasure, container.imports, container.archives):
                 if result is None:
                     result = handler().handle_job(message, budget_s=job_budget_s())
             logger.info("job processed", type=message.get("type"), result=result)
             return
         for bucket, key in s3_records(message):
+            if "/imports/" in key:  # a portfolio archive (services/imports.py), not an image
+                logger.info("import archive arrived", key=key, result=container.imports().archive_arrived(key))
+                continue
             outcome = processor_.process(bucket, key)
             logger.info("upload processed", key=outcome.key, result=outcome.result, post_id=outcome.post_id)
 

@@ -59,6 +59,14 @@ def main() -> None:
     nsfw.score_image(artwork(seed=1))  # model load is a cold-start cost, not per image
     steps = {k: {"decided": 0, "seconds": 0.0, "seen": 0, "usd": 0.0} for k in
              ("provenance", "near_duplicates", "nsfw", "vendor")}
+    from chalicelib.images import make_derivatives
+    from chalicelib.images.credentials import ContentCredentials, new_test_chain
+
+    chain = new_test_chain()
+    creds = ContentCredentials(lambda: chain, public_base_url="https://easel.example")
+    creds.sign(make_derivatives(encode(artwork(seed=2)), creator="x", widths=(320,))[0].data, "image/webp",
+               title="warm-up", author_handle="x")  # signer creation is a cold-start cost
+    publish = {"images": 0, "derive_s": 0.0, "sign_s": 0.0, "derivatives": 0, "bytes_in": 0, "bytes_out": 0}
     from PIL import Image
     import io
 
@@ -91,6 +99,18 @@ def main() -> None:
         steps["vendor"]["seconds"] += args.vendor_ms / 1000
         steps["vendor"]["usd"] += args.vendor_usd
         steps["vendor"]["decided"] += 1  # the vendor's score settles every image that reaches it
+        # Publishing: WebP derivatives, then Content Credentials on each (what signing adds).
+        t = time.perf_counter()
+        derived = make_derivatives(data, creator="bench", widths=(320, 640, 1280, 2048))
+        publish["derive_s"] += time.perf_counter() - t
+        publish["images"] += 1
+        for d in derived:
+            t = time.perf_counter()
+            signed = creds.sign(d.data, d.content_type, title=d.label, author_handle="bench")
+            publish["sign_s"] += time.perf_counter() - t
+            publish["derivatives"] += 1
+            publish["bytes_in"] += len(d.data)
+            publish["bytes_out"] += len(signed)
     n = len(items)
     print(f"corpus: {n} uploads ({args.ai_share:.0%} AI metadata, {args.repost_share:.0%} reposts), "
           f"Lambda {args.lambda_gb} GB arm64, vendor ${args.vendor_usd}/call {args.vendor_ms:.0f} ms (modelled)")
@@ -104,6 +124,13 @@ def main() -> None:
         print(f"{name:<16}{st['seen']:>8}{st['decided']:>9}{ms:>10.1f}{usd_1k:>18.4f}")
     without = args.vendor_usd * 1000
     print(f"{'total':<16}{'':>8}{'':>9}{'':>10}{total:>18.4f}   (vendor on every upload: ${without:.2f} per 1k)")
+    if publish["images"]:
+        per_image_sign = 1000 * publish["sign_s"] / publish["images"]
+        print(f"publish: {publish['images']} images, derivatives {1000 * publish['derive_s'] / publish['images']:.1f} "
+              f"ms/image; C2PA signing adds {per_image_sign:.1f} ms/image "
+              f"({1000 * publish['sign_s'] / publish['derivatives']:.2f} ms per derivative, "
+              f"+{(publish['bytes_out'] - publish['bytes_in']) / publish['derivatives']:.0f} bytes each), "
+              f"${per_image_sign / 1000 * args.lambda_gb * LAMBDA_GB_S * 1000:.6f} per 1k images")
     print("note: vendor time is billed Lambda time while waiting; NSFW labels, never decides; "
           "index writes on publish add 8 WRU per image ($%.6f)." % (8 * WRU))
 

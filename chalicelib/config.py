@@ -91,6 +91,15 @@ class Settings:
     # Long background jobs (erasure, the large-account walk) stop after this much work per
     # invocation (or earlier, when the Lambda has less time left) and re-enqueue themselves.
     job_budget_s: int = 30
+    # Portability (issue 18, docs/portability.md): the C2PA signer secret, import and export limits.
+    c2pa_signer_secret: str = "easel/dev/c2pa-signer"
+    max_import_bytes: int = 5 * 1024 ** 3  # S3 presigned POST allows up to 5 GB
+    import_works_per_day: int = 1000
+    import_max_entries: int = 50_000
+    import_max_total_bytes: int = 20 * 1024 ** 3
+    import_max_ratio: int = 200
+    import_max_json_bytes: int = 64 * 1024 * 1024
+    archive_url_ttl_s: int = 7 * 24 * 3600
 
 
 @lru_cache(maxsize=1)
@@ -141,4 +150,12 @@ def get_settings() -> Settings:
         handle_grace_s=_int("HANDLE_GRACE_SECONDS", 30 * 24 * 3600),
         erasure_final_pass_delay_s=max(0, min(900, _int("ERASURE_FINAL_PASS_DELAY_SECONDS", 900))),
         job_budget_s=_int("JOB_BUDGET_SECONDS", 30),
+        c2pa_signer_secret=os.environ.get("C2PA_SIGNER_SECRET", f"easel/{stage}/c2pa-signer"),
+        max_import_bytes=_int("MAX_IMPORT_BYTES", 5 * 1024 ** 3),
+        import_works_per_day=_int("IMPORT_WORKS_PER_DAY", 1000),
+        import_max_entries=_int("IMPORT_MAX_ENTRIES", 50_000),
+        import_max_total_bytes=_int("IMPORT_MAX_TOTAL_BYTES", 20 * 1024 ** 3),
+        import_max_ratio=_int("IMPORT_MAX_RATIO", 200),
+        import_max_json_bytes=_int("IMPORT_MAX_JSON_BYTES", 64 * 1024 * 1024),
+        archive_url_ttl_s=min(7 * 24 * 3600, _int("ARCHIVE_URL_TTL_SECONDS", 7 * 24 * 3600)),
     )

@@ -93,6 +93,15 @@ def social():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=1)
+def credentials():  # type: ignore[no-untyped-def]
+    """Content Credentials (C2PA) signer for published derivatives (chalicelib/images/credentials.py)."""
+    from chalicelib.images.credentials import ContentCredentials
+
+    s = get_settings()
+    return ContentCredentials(lambda: get_json_secret(s.c2pa_signer_secret), public_base_url=s.public_base_url)
+
+
+@lru_cache(maxsize=1)
 def upload_processor():  # type: ignore[no-untyped-def]
     # Pillow, c2pa and the screening code load only in the upload handler, never in the API path.
     from chalicelib.services.uploads import UploadProcessor
@@ -201,3 +210,24 @@ def erasure():  # type: ignore[no-untyped-def]
     s = get_settings()
     return ErasureService(ErasureRepository(), accounts(), EventQueue(s.upload_queue_name),
                           MediaCleaner(s.uploads_bucket, s.media_bucket), CdnInvalidator(s.cdn_distribution_id), s)
+
+
+# -- portability (issue 18): imports and archives (chalicelib/services/{imports,archives}.py) -----
+@lru_cache(maxsize=1)
+def imports():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.portability_store import ArchiveObjects, PortabilityRepository, TaskQueue
+    from chalicelib.services.imports import ImportService
+
+    s = get_settings()
+    return ImportService(PortabilityRepository(), ArchiveObjects(s.uploads_bucket), TaskQueue(s.upload_queue_name),
+                         s, lambda: keyring().cursor_key())
+
+
+@lru_cache(maxsize=1)
+def archives():  # type: ignore[no-untyped-def]
+    from chalicelib.adapters.portability_store import ArchiveObjects, PortabilityRepository, TaskQueue
+    from chalicelib.services.archives import ArchiveService
+
+    s = get_settings()
+    return ArchiveService(PortabilityRepository(), ArchiveObjects(s.uploads_bucket), TaskQueue(s.upload_queue_name),
+                          s, mail=mail)

@@ -78,14 +78,40 @@ def router(app: Chalice) -> Callable[..., Callable[[Callable[..., Response]], Ca
     return route
 
 
+MAX_JSON_DEPTH = 32  # no request body of the API nests deeper than a few levels
+
+
 def body(request: Request) -> Any:
     raw = request.raw_body
     if not raw:
         raise ValidationError("A JSON body is required.", field="body")
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes | str, field: str = "body") -> Any:
+    """JSON from a client: invalid, or nested past MAX_JSON_DEPTH (json.loads itself raises
+    RecursionError on a few thousand levels), is a 400, never a 500."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("The body is not valid JSON.", field="body") from None
+        parsed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ValidationError("The body is not valid JSON (or nests too deeply).", field=field) from None
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise ValidationError(f"The body nests deeper than {MAX_JSON_DEPTH} levels.", field=field,
+                              code="too_deep")
+    return parsed
+
+
+def json_depth(value: Any) -> int:
+    """Iterative (a recursive walk would hit the very limit it guards)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def authenticate(request: Request, *, required: bool = True) -> Principal | None:

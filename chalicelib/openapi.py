@@ -59,6 +59,9 @@ GUARD_LEVELS = ["normal", "saver", "survival"]
 GUARD_STATE = {"level": {"enum": GUARD_LEVELS}, "since": nullable(STR), "reason": STR,
                "pinned": nullable({"enum": GUARD_LEVELS})}
 
+IMPORT_STATES = ["uploading", "reading", "importing", "done", "failed"]
+IMPORT_OUTCOMES = ["published", "held_for_review", "rejected", "skipped", "failed"]
+
 SCHEMAS: dict[str, dict] = {
     "Error": obj({"error": obj({"code": STR, "message": STR}, {"field": STR})}),
     "Tokens": obj({"access_token": STR, "refresh_token": STR, "token_type": STR, "expires_in": INT}),
@@ -74,7 +77,8 @@ SCHEMAS: dict[str, dict] = {
                  "images": {"type": "array", "items": ref("Image")}, "labels": STRS, "created_at": STR,
                  "likes_count": COUNT, "comments_count": COUNT, "reposts_count": COUNT},
                 {"liked_by_me": BOOL, "screening": {"type": "object"}, "pinned": BOOL,
-                 "reposted_by": ref("UserRef"), "protected": BOOL}),
+                 "reposted_by": ref("UserRef"), "protected": BOOL,
+                 "first_posted_at": {"type": "string", "description": "An imported work's original date."}}),
     "ListedPost": {"allOf": [ref("Post"), obj({"mature": BOOL, "blurred": BOOL}, {"liked_by_me": {
         "type": "boolean", "description": "Signed-in viewers only (the response is then private, no ETag); "
                                           "absent from anonymous, cacheable pages."}})]},
@@ -125,7 +129,9 @@ SCHEMAS: dict[str, dict] = {
     "UnreadCount": obj({"unread_count": INT}),
     # -- moderation
     "ModerationSummary": obj(MOD_SUMMARY),
-    "ModerationQueue": obj({"items": {"type": "array", "items": ref("ModerationSummary")}, "next_cursor": CURSOR}),
+    "ModerationQueue": obj({"items": {"type": "array", "items": ref("ModerationSummary")},
+                            "total": {**COUNT, "description": "Open items matching the filters."},
+                            "next_cursor": CURSOR}),
     "ModerationOutcome": obj(MOD_OUTCOME),
     "ModerationItem": obj({**MOD_SUMMARY, "status": {"enum": ["open", "decided"]}, "author_id": STR,
                            "decision": nullable({"enum": MOD_DECISIONS}), "note": nullable(STR),
@@ -140,7 +146,24 @@ SCHEMAS: dict[str, dict] = {
                            "history": {"type": "array", "items": ref("ModerationOutcome")},
                            "audit": {"type": "array", "items": obj({"at": STR, "actor_id": STR,
                                                                     "actor_handle": nullable(STR), "action": STR,
-                                                                    "note": nullable(STR), "detail": {}})}}),
+                                                                    "note": nullable(STR), "detail": {}})},
+                           "signals_plain": {"type": "array", "description": "Each image's screening record in "
+                                                                             "plain sentences.",
+                                             "items": obj({"index": INT, "sentences": STRS})},
+                           "near_duplicates": {"type": "array", "items": obj({
+                               "index": INT, "kind": {"enum": ["repost", "known_ai"]}, "post_id": nullable(STR),
+                               "image_index": INT, "distance": nullable(INT), "mirrored": BOOL,
+                               "entry_id": nullable(STR), "author": nullable(ref("UserRef")),
+                               "status": nullable({"enum": POST_STATUSES}), "created_at": nullable(STR),
+                               "original_url": nullable(STR), "expires_in": nullable(INT)})},
+                           "author": obj({"id": STR, "handle": nullable(STR), "created_at": nullable(STR),
+                                          "posts_count": nullable(INT), "followers_count": nullable(INT),
+                                          "recent_posts": {"type": "array", "items": obj({
+                                              "id": STR, "title": nullable(STR),
+                                              "status": {"enum": POST_STATUSES}, "created_at": STR,
+                                              "labels": STRS, "purpose": nullable(STR), "reasons": STRS})},
+                                          "recent_status_counts": {"type": "object",
+                                                                   "additionalProperties": INT}})}),
     "PostState": obj({"id": STR, "status": {"enum": POST_STATUSES}, "labels": STRS}),
     "ModerationDecision": obj({"item": ref("ModerationOutcome"), "post": ref("PostState"),
                                "outcome": {"enum": ["removed", "appeal_denied", "rejected", "report_dismissed",
@@ -162,6 +185,13 @@ SCHEMAS: dict[str, dict] = {
                                                                      "usd": NUM})},
                        "month_to_date_usd": NUM, "forecast_month_usd": NUM,
                        "prices": obj({"version": STR, "region": STR})}),
+    "CostDaily": obj({"month": STR, "from": STR, "to": STR, "currency": {"const": "USD"}, "services": STRS,
+                      "days": {"type": "array", "items": obj({"day": STR, "total_usd": NUM, "services": NUMS})},
+                      "total_usd": NUM, "service_totals": NUMS, "month_to_date_usd": NUM,
+                      "forecast_month_usd": NUM, "budget_usd": NUM,
+                      "thresholds": obj({"saver": NUM, "survival": NUM}), "current": BOOL}),
+    "CostMonthly": obj({"currency": {"const": "USD"}, "months": {"type": "array", "items": obj({
+        "month": STR, "total_usd": NUM, "mau": INT, "cost_per_mau_usd": nullable(NUM), "current": BOOL})}}),
     "Budget": obj({"monthly_usd": NUM, "thresholds": obj({"saver": NUM, "survival": NUM}), "balance_usd": NUM,
                    "updated_at": nullable(STR)}),
     "PriceVersion": obj({"version": STR, "effective_from": STR, "region": STR, "source": STR, "currency": STR,
@@ -170,7 +200,13 @@ SCHEMAS: dict[str, dict] = {
     "GuardState": obj(GUARD_STATE, {"evaluated_at": nullable(STR), "forecast_month_usd": nullable(NUM),
                                     "history": {"type": "array", "items": obj({
                                         "from": {"enum": GUARD_LEVELS}, "to": {"enum": GUARD_LEVELS},
-                                        "reason": STR, "at": STR})}}),
+                                        "reason": STR, "at": STR})},
+                                    "levers": {"type": "array", "items": obj({
+                                        "level": {"enum": GUARD_LEVELS},
+                                        "upload_limits": obj({"per_hour": INT, "per_day": INT}),
+                                        "uploads_queued": BOOL, "cdn_cache_factor": NUM,
+                                        "max_derivative_px": nullable(INT), "jobs_paused": BOOL,
+                                        "summary": STRS})}}),
     "GuardEvaluation": obj({**GUARD_STATE, "evaluated_at": nullable(STR), "forecast_month_usd": nullable(NUM),
                             "month_to_date_usd": NUM, "budget_usd": NUM, "resumed_uploads": INT}),
     "Donation": obj({"id": STR, "source": {"enum": ["kofi", "manual"]}, "amount": STR, "currency": STR,
@@ -209,6 +245,23 @@ SCHEMAS: dict[str, dict] = {
     "Jwks": obj({"keys": {"type": "array", "items": {"type": "object"}}}),
     "TdmRep": {"type": "array", "items": obj({"location": STR, "tdm-reservation": INT})},
     "OpenApi": obj({"openapi": STR, "paths": {"type": "object"}}),
+    # -- portability (issue 18, docs/portability.md)
+    "Import": obj({"id": STR, "source": {"enum": ["instagram", "easel"]}, "state": {"enum": IMPORT_STATES},
+                   "total": COUNT, "counts": obj({k: COUNT for k in IMPORT_OUTCOMES + ["pending"]}),
+                   "error": nullable(obj({"code": STR, "message": STR})), "notes": STRS, "created_at": STR,
+                   "updated_at": nullable(STR), "finished_at": nullable(STR)}),
+    "ImportEntry": obj({"seq": COUNT, "path": STR, "media": STRS, "title": nullable(STR),
+                        "first_posted_at": nullable(STR), "status": {"enum": IMPORT_OUTCOMES + [
+                            "pending", "waiting", "importing"]}, "reason": nullable(STR), "post_id": nullable(STR)}),
+    "ImportDetail": {"allOf": [ref("Import"), obj({"items": {"type": "array", "items": ref("ImportEntry")},
+                                                   "next_cursor": CURSOR})]},
+    "ImportCreated": obj({"import": ref("Import"), "upload": ref("Upload")}),
+    "ImportPage": obj({"items": {"type": "array", "items": ref("Import")}, "next_cursor": CURSOR}),
+    "Archive": obj({"id": nullable(STR), "state": {"enum": ["none", "queued", "building", "ready", "failed",
+                                                            "expired"]},
+                    "requested_at": nullable(STR), "ready_at": nullable(STR), "size": nullable(INT),
+                    "download_url": nullable(STR), "expires_at": nullable(STR),
+                    "counts": nullable({"type": "object", "additionalProperties": INT}), "error": nullable(STR)}),
 }
 
 EMPLOYMENT_TYPES = ["full_time", "part_time", "contract", "freelance", "internship", "temporary"]
@@ -317,6 +370,9 @@ REQUEST_BODIES: dict[str, dict] = {
                           "fx_usd": {"type": "object", "additionalProperties": {"type": "number",
                                                                                  "exclusiveMinimum": 0}}}),
     "guard_pin": obj({"pin": nullable({"enum": GUARD_LEVELS})}),
+    "create_import": obj({"source": {"enum": ["instagram", "easel"]},
+                          "content_length": {"type": "integer", "minimum": 22, "maximum": 5 * 1024 ** 3,
+                                             "description": "The ZIP's size in bytes (at most 5 GB)."}}),
     "donation": obj({"amount": {"type": ["string", "number"], "description": "A positive decimal amount."},
                      "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"}},
                     {"note": nullable({"type": "string", "maxLength": 500}),
@@ -576,6 +632,8 @@ def paths() -> dict[str, dict]:
             "Open review items, oldest first (moderators).", (200, "ModerationQueue"), auth="required",
             params=[_param("kind", "query", {"enum": MOD_KINDS}, required=False),
                     _param("reason", "query", {"type": "string", "pattern": "^[a-z_]{1,64}$"}, required=False),
+                    _param("min_age_hours", "query", {"type": "number", "minimum": 0, "maximum": 8760},
+                           "Only items opened at least this many hours ago.", required=False),
                     *PAGE], tag="moderation")},
         "/v1/moderation/items/{item_id}": {"get": op(
             "A review item with the post, presigned originals, the full screening record, its history and "
@@ -612,6 +670,16 @@ def paths() -> dict[str, dict]:
                 _param("to", "query", {"type": "string", "format": "date"}, "Default: today (UTC).",
                        required=False),
                 _param("group_by", "query", {"enum": ["service", "feature", "day"]}, required=False)])},
+        "/v1/admin/costs/daily": {"get": op(
+            "Spend per day stacked by service for one month, with month to date, forecast and budget (founders).",
+            (200, "CostDaily"), auth="required", tag="admin", params=[
+                _param("month", "query", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                       "YYYY-MM; default: this month (UTC).", required=False)])},
+        "/v1/admin/costs/monthly": {"get": op(
+            "Spend, MAU and cost per MAU for each of the last `months` months, oldest first (founders).",
+            (200, "CostMonthly"), auth="required", tag="admin", params=[
+                _param("months", "query", {"type": "integer", "minimum": 1, "maximum": 24}, "Default 6.",
+                       required=False)])},
         "/v1/admin/budget": {
             "get": op("The monthly budget, guard thresholds and balance (founders).", (200, "Budget"),
                       auth="required", tag="admin"),
@@ -636,6 +704,22 @@ def paths() -> dict[str, dict]:
         "/v1/webhooks/donations": {"post": op(
             "Ko-fi's webhook (authenticated by the verification token inside `data`); duplicates are "
             "acknowledged.", (200, "WebhookReceived"), form="kofi", tag="admin")},
+        # -- portability: imports and the archive (docs/portability.md)
+        "/v1/imports": {
+            "post": op("Start an import of an Instagram export or an Easel archive: the import and a presigned "
+                       "POST for the ZIP (up to 5 GB).", (201, "ImportCreated"), auth="required",
+                       body="create_import", tag="portability"),
+            "get": op("Your imports, newest first.", (200, "ImportPage"), auth="required", params=PAGE,
+                      tag="portability")},
+        "/v1/imports/{import_id}": {"get": op(
+            "An import: state, counts per outcome and its entries (path, post, status, reason), paginated.",
+            (200, "ImportDetail"), auth="required", params=[_param("import_id", "path", ID), *PAGE],
+            tag="portability")},
+        "/v1/me/archive": {
+            "post": op("Ask for an archive of your account (202; one a day, then 429).", (202, "Archive"),
+                       auth="required", tag="portability"),
+            "get": op("Your latest archive: its state and, when ready, a download link (at most 7 days).",
+                      (200, "Archive"), auth="required", tag="portability")},
         "/media/p/{post_id}/{name}": {"get": op(
             "Local platform only: a derivative (CloudFront + S3 in production).", None, tag="platform",
             params=[POST_ID, _param("name", "path", {"type": "string", "maxLength": 60})], public=True,

@@ -102,7 +102,10 @@ def chalice_stage_config(st: S.StageSettings) -> dict:
         "reserved_concurrency": st.api.reserved_concurrency,
         # log groups are created in _functions (chalice 1.34's own API log group is broken)
         "xray": False,  # sampled at API Gateway instead (see _tracing)
-        "autogen_policy": True,
+        # One role per function, made by EaselStack._roles (chalice would give them all one):
+        # the placeholder is replaced on every function; no DefaultRole is generated.
+        "manage_iam_role": False,
+        "iam_role_arn": "arn:aws:iam::000000000000:role/replaced-per-function-by-infra-app",
         "environment_variables": {"AUTO_CONFIRM": "true" if st.auto_confirm else "false",
                                   "METER_FLUSH_EVERY": str(S.METER_FLUSH_EVERY),
                                   "METER_FLUSH_MAX_AGE_S": str(S.METER_FLUSH_MAX_AGE_S)},
@@ -135,6 +138,14 @@ class EaselStack(cdk.Stack):
         self.queues = self._queues(removal)
         self.buckets = {spec.logical_id: self._bucket(spec, removal) for spec in R.BUCKETS}
         self.secret = self._secret(R.SIGNING_KEYS_SECRET, removal, layer_dirs)
+        self.vendor_secret = self._vendor_secret(removal)
+        self.donations_param = f"/easel/{stage}/donations-webhook-token"  # SSM SecureString (docs/deploy.md)
+        # Content Credentials key + chain (issue 18): created empty, filled by hand (docs/portability.md).
+        self.c2pa_secret = secretsmanager.Secret(
+            self, R.C2PA_SIGNER_SECRET.logical_id, secret_name=R.C2PA_SIGNER_SECRET.name(stage),
+            description=R.C2PA_SIGNER_SECRET.description,
+            secret_string_value=cdk.SecretValue.unsafe_plain_text('{"uninitialised": true}'), removal_policy=removal)
+        self.c2pa_secret.node.default_child.override_logical_id(R.C2PA_SIGNER_SECRET.logical_id)
         self.alerts = self._alerts_topic()
         self.mail_identity, self.mail_config_set = self._mail()
 
@@ -153,6 +164,7 @@ class EaselStack(cdk.Stack):
         self.media_cdn = self._media_cdn()
         self.api_cdn = self._api_cdn()
         self._function_environment()
+        self._roles()
         self._permissions()
         self._tracing()
         self._budget()
@@ -266,6 +278,16 @@ class EaselStack(cdk.Stack):
         secret.add_rotation_schedule("Rotation", rotation_lambda=self.rotation_fn,
                                      automatically_after=cdk.Duration.days(self.st.secret_rotation_days),
                                      rotate_immediately_on_update=False)
+        return secret
+
+    def _vendor_secret(self, removal: cdk.RemovalPolicy) -> secretsmanager.Secret:
+        # The AI-detection vendor's key: {"api_key": "..."} written by an operator
+        # (docs/deploy.md). Empty, the stage holds for review what would need the vendor.
+        spec = R.VENDOR_KEY_SECRET
+        secret = secretsmanager.Secret(
+            self, spec.logical_id, secret_name=spec.name(self.stage), description=spec.description,
+            secret_string_value=cdk.SecretValue.unsafe_plain_text('{"api_key": ""}'), removal_policy=removal)
+        secret.node.default_child.override_logical_id(spec.logical_id)
         return secret
 
     def _alerts_topic(self) -> sns.Topic:
@@ -506,40 +528,105 @@ class EaselStack(cdk.Stack):
             "MAIL_CONFIGURATION_SET": self.mail_config_set.configuration_set_name,
             "MAIL_SENDER": f"Easel <no-reply@{self.st.mail_from_domain}>",
             "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
+            # Links in mail (verification, reset) and the API's own absolute URLs: the stage's
+            # public origin (a cycle forbids the API distribution's domain here: it depends
+            # on the API, which depends on these functions).
+            "PUBLIC_BASE_URL": self.st.public_base_url,
+            # Deleted/removed media is invalidated on the media distribution.
+            "CDN_DISTRIBUTION_ID": self.media_cdn.distribution_id,
+            # A deployed stage never publishes an upload the AI vendor did not see: without
+            # a key in the vendor secret, uploads that would need it are held for review.
+            "SCREENING_VENDOR_REQUIRED": "true",
         }
         for fn in ALL_FUNCTIONS:
             for k, v in env.items():
                 self.chalice.add_environment_variable(k, v, fn)
+        # Only the upload handler may read the vendor key; only the API the webhook token.
+        self.chalice.add_environment_variable("HIVE_API_KEY_SECRET", self.vendor_secret.secret_name,
+                                              UPLOADS_FUNCTION)
+        self.chalice.add_environment_variable("DONATIONS_WEBHOOK_TOKEN_PARAM", self.donations_param,
+                                              API_FUNCTION)
 
-    def _permissions(self) -> None:
-        # chalice's policy autogen sees only direct boto3 calls; pynamodb/S3/SES are explicit.
-        role = iam.Role.from_role_name(self, "ChaliceRole", self.chalice.get_resource("DefaultRole").ref)
+    # -- IAM: one role per function, least privilege -------------------------------------------
+    # What each function may do is listed in _grants; tests/conftest.py checks every AWS call
+    # the functional tests make against these policies (local/iam_audit.py), and
+    # tests/infra/test_iam.py checks the separations below.
+    def _roles(self) -> None:
+        self.roles: dict[str, iam.Role] = {}
+        for fn_id in ALL_FUNCTIONS:
+            role = iam.Role(self, f"{fn_id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                            description=f"easel {self.stage} {fn_id}: its own least-privilege role")
+            role.node.default_child.override_logical_id(f"{fn_id}Role")
+            self.chalice.get_resource(fn_id).add_override("Properties.Role", role.role_arn)
+            self.roles[fn_id] = role
+
+    def _arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        return (f"arn:{cdk.Aws.PARTITION}:{service}:{cdk.Aws.REGION if region else ''}:"
+                f"{cdk.Aws.ACCOUNT_ID}:{resource}")
+
+    def _grants(self) -> dict[str, list[iam.PolicyStatement]]:
         uploads, media = self.buckets["UploadsBucket"], self.buckets["MediaBucket"]
         queue = self.queues[R.UPLOAD_QUEUE.logical_id]
-        policy = iam.Policy(self, "AppPolicy", roles=[role], statements=[
-            iam.PolicyStatement(actions=[
-                "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
-                "dynamodb:TransactWriteItems", "dynamodb:TransactGetItems", "dynamodb:ConditionCheckItem",
-                "dynamodb:DescribeTable"],
-                resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"]),
-            iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                                resources=[uploads.arn_for_objects("*"), media.arn_for_objects("*")]),
-            iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                         "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-                                resources=[queue.queue_arn]),
-            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                                resources=[self.secret.secret_arn]),
-            iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[
-                f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:identity/{self.st.mail_from_domain}",
-                f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:configuration-set/"
-                f"{self.mail_config_set.configuration_set_name}"]),
-            iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                                resources=["*"]),
-            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.alerts.topic_arn]),
-        ])
-        # The event source mapping validates its permissions on creation.
-        self.chalice.get_resource(UPLOADS_FUNCTION).node.add_dependency(policy)
+        up_objects = [uploads.arn_for_objects(f"{R.UPLOAD_PREFIX}*"), uploads.arn_for_objects(f"{R.REJECTED_PREFIX}*"),
+                      uploads.arn_for_objects(f"{R.EXPORT_PREFIX}*")]  # downloadable archives (issue 18)
+        c2pa = iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.c2pa_secret.secret_arn])
+        table = iam.PolicyStatement(actions=[
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+            "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+            "dynamodb:TransactWriteItems", "dynamodb:TransactGetItems", "dynamodb:ConditionCheckItem",
+            "dynamodb:DescribeTable"],
+            resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"])
+
+        def logs(fn_id: str) -> iam.PolicyStatement:
+            # CloudFormation names each function <stack>-<logical id>-<suffix>.
+            return iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[
+                self._arn("logs", f"log-group:/aws/lambda/easel-{self.stage}-{fn_id}-*:*")])
+
+        enqueue = iam.PolicyStatement(actions=["sqs:SendMessage", "sqs:GetQueueUrl"], resources=[queue.queue_arn])
+        mail = iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[
+            self._arn("ses", f"identity/{self.st.mail_from_domain}"),
+            self._arn("ses", f"configuration-set/{self.mail_config_set.configuration_set_name}")])
+        media_rw = iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                                       resources=[media.arn_for_objects("*")])
+        list_both = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[uploads.bucket_arn, media.bucket_arn])
+        invalidate = iam.PolicyStatement(actions=["cloudfront:CreateInvalidation"], resources=[
+            f"arn:{cdk.Aws.PARTITION}:cloudfront::{cdk.Aws.ACCOUNT_ID}:distribution/{self.media_cdn.distribution_id}"])
+        return {
+            # The API: signs tokens, presigns upload forms (the form is signed with this role,
+            # so it needs PutObject on uploads/), deletes media, enqueues jobs, sends mail.
+            API_FUNCTION: [
+                table, logs(API_FUNCTION), enqueue, mail, media_rw, list_both, invalidate, c2pa,
+                iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion",
+                                             "s3:DeleteObject"], resources=up_objects),
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[self.secret.secret_arn]),
+                iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+                    self._arn("ssm", f"parameter{self.donations_param}")]),
+            ],
+            # The upload handler parses hostile files with native code: no signing keys, no
+            # webhook token; the vendor key, the queue it consumes, the objects it screens.
+            UPLOADS_FUNCTION: [
+                table, logs(UPLOADS_FUNCTION), enqueue, mail, media_rw, list_both, invalidate, c2pa,
+                iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                             "sqs:ChangeMessageVisibility"], resources=[queue.queue_arn]),
+                iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+                                             "s3:DeleteObject"], resources=up_objects),
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"],
+                                    resources=[self.vendor_secret.secret_arn]),
+            ],
+            # Discovery snapshots: the table only.
+            "BuildDiscovery": [table, logs("BuildDiscovery")],
+            # The budget guard: the table, and re-enqueueing uploads it deferred.
+            "CostGuard": [table, logs("CostGuard"), enqueue],
+            "BudgetAlarm": [table, logs("BudgetAlarm"), enqueue],
+        }
+
+    def _permissions(self) -> None:
+        for fn_id, statements in self._grants().items():
+            policy = iam.Policy(self, f"{fn_id}Policy", roles=[self.roles[fn_id]], statements=statements)
+            policy.node.default_child.override_logical_id(f"{fn_id}Policy")
+            # The SQS event source mapping validates its permissions on creation; every
+            # function's first invocation needs its policy.
+            self.chalice.get_resource(fn_id).node.add_dependency(policy)
 
     def _tracing(self) -> None:
         # Lambda's own active tracing samples 1 req/s + 5% (not configurable): at surge volume
@@ -631,24 +718,77 @@ class EaselStack(cdk.Stack):
             self.alarms.append(alarm)
 
     def _dashboard(self) -> None:
+        """One dashboard per stage (`easel-<stage>-founders`). CloudWatch's free tier is 3
+        dashboards of up to 50 metrics each per account: three stages = three dashboards, so
+        this one stays under 50 metrics (tests/infra counts them); docs/deploy.md."""
         m = self._metrics()
+        five = cdk.Duration.minutes(5)
+        table, queue = self.table, self.queues[R.UPLOAD_QUEUE.logical_id]
+
+        def per_function(name: str, stat: str = "Sum") -> list[cw.IMetric]:
+            return [self._fn_metric(fn, name, stat).with_(label=fn) for fn in ALL_FUNCTIONS]
+
+        # Powertools EMF (chalicelib/observability.py): namespace Easel, dimension service=easel.
+        # GuardLevel (0 normal, 1 saver, 2 survival) is emitted on each transition.
+        guard_level = cw.Metric(namespace="Easel", metric_name="GuardLevel", statistic="Maximum",
+                                period=cdk.Duration.hours(1), dimensions_map={"service": "easel"},
+                                label="guard level (0 normal, 1 saver, 2 survival)")
+        budget = float(self.st.monthly_budget_usd)
         dash = cw.Dashboard(self, "FoundersDashboard", dashboard_name=f"easel-{self.stage}-founders",
                             default_interval=cdk.Duration.days(7))
         dash.add_widgets(
-            cw.TextWidget(markdown=f"# Easel {self.stage}\nBudget ${self.st.monthly_budget_usd}/month; "
-                                   "spend per service: Cost Explorer. Alarms go to the cost-alerts topic.",
-                          width=24, height=2),
-            cw.GraphWidget(title="Estimated charges (USD, account)", left=[m["estimated_charges"]], width=8),
-            cw.GraphWidget(title="API requests", left=[m["api_count"], m["api_invocations"]],
-                           right=[m["cdn_requests"]], width=8),
-            cw.GraphWidget(title="Errors / throttles", left=[m["api_errors"], m["api_5xx"], m["uploads_errors"],
-                                                              m["api_throttles"]], width=8),
-            cw.GraphWidget(title="API p95 duration (ms)", left=[m["api_duration_p95"]], width=8),
-            cw.GraphWidget(title="DynamoDB consumed units", left=[m["ddb_units"]], width=8),
-            cw.GraphWidget(title="Upload screening", left=[m["uploads_invocations"], m["dlq_depth"]],
-                           right=[m["queue_age"]], width=8),
-            cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+            cw.TextWidget(markdown=f"# Easel {self.stage}\nBudget ${self.st.monthly_budget_usd}/month. "
+                                   "Spend per service, per feature and per MAU: the web app's /admin page "
+                                   "(the meter). Estimated charges are account-wide (AWS/Billing, us-east-1). "
+                                   "Alarms go to the cost-alerts topic.", width=24, height=2),
+            cw.GraphWidget(title="Estimated charges vs budget (USD, month to date)", left=[m["estimated_charges"]],
+                           left_annotations=[cw.HorizontalAnnotation(value=budget, label="monthly budget",
+                                                                     color="#d62728"),
+                                             cw.HorizontalAnnotation(value=budget * 0.8, label="80 %",
+                                                                     color="#ff7f0e")],
+                           width=12),
+            cw.GraphWidget(title="Budget guard level", left=[guard_level], width=12,
+                           left_y_axis=cw.YAxisProps(min=0, max=2, show_units=False),
+                           left_annotations=[cw.HorizontalAnnotation(value=1, label="saver"),
+                                             cw.HorizontalAnnotation(value=2, label="survival")]),
         )
+        # The API's front door is the function URL behind CloudFront (_api_function_url): its
+        # requests, 4xx/5xx and latency are the function URL's metrics (AWS/Lambda Url*).
+        def url(name: str, stat: str = "Sum", label: str | None = None) -> cw.Metric:
+            return self._fn_metric(API_FUNCTION, name, stat).with_(label=label or name)
+
+        dash.add_widgets(
+            cw.GraphWidget(title="API requests and 4xx/5xx (function URL)",
+                           left=[url("UrlRequestCount", label="requests")],
+                           right=[url("Url4xxCount", label="4xx"), url("Url5xxCount", label="5xx")], width=8),
+            cw.GraphWidget(title="API latency (ms)", left=[url("UrlRequestLatency", "p50", "p50"),
+                                                           url("UrlRequestLatency", "p95", "p95"),
+                                                           m["api_duration_p95"].with_(label="API Lambda p95")],
+                           width=8),
+            cw.GraphWidget(title="CloudFront API requests", left=[m["cdn_requests"]], width=8),
+        )
+        dash.add_widgets(
+            cw.GraphWidget(title="Lambda errors per function", left=per_function("Errors"), width=8),
+            cw.GraphWidget(title="Lambda throttles per function", left=per_function("Throttles"), width=8),
+            cw.GraphWidget(title="Lambda concurrency per function (max)",
+                           left=per_function("ConcurrentExecutions", "Maximum"), width=8),
+        )
+        dash.add_widgets(
+            cw.GraphWidget(title="DynamoDB consumed capacity (units / 5 min)", left=[
+                table.metric_consumed_read_capacity_units(statistic="Sum", period=five, label="read units"),
+                table.metric_consumed_write_capacity_units(statistic="Sum", period=five, label="write units")],
+                width=8),
+            cw.GraphWidget(title="DynamoDB throttled requests", left=[
+                table.metric("ReadThrottleEvents", statistic="Sum", period=five, label="read throttles"),
+                table.metric("WriteThrottleEvents", statistic="Sum", period=five, label="write throttles")],
+                width=8),
+            cw.GraphWidget(title="Upload queue: age of oldest (s) and DLQ depth",
+                           left=[m["queue_age"].with_(label="oldest message age (s)")],
+                           right=[m["dlq_depth"].with_(label="DLQ depth"),
+                                  queue.metric_approximate_number_of_messages_visible(
+                                      statistic="Maximum", period=five, label="waiting")], width=8),
+        )
+        dash.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24))
 
     def _outputs(self) -> None:
         cdk.CfnOutput(self, "ApiUrl", value=f"https://{self.api_cdn.distribution_domain_name}")

@@ -121,6 +121,7 @@ UPLOAD_QUEUE = QueueSpec(
 
 UPLOAD_PREFIX = "uploads/"
 REJECTED_PREFIX = "rejected/"  # rejected originals are moved here; expire after the appeal window
+EXPORT_PREFIX = "exports/"  # downloadable archives (chalicelib/services/archives.py), expire after 8 days
 APPEAL_WINDOW_DAYS = 30
 
 UPLOADS_BUCKET = BucketSpec(
@@ -133,6 +134,8 @@ UPLOADS_BUCKET = BucketSpec(
         {"id": "expire-rejected-originals", "prefix": REJECTED_PREFIX,
          "expiration_days": APPEAL_WINDOW_DAYS},
         {"id": "abort-incomplete-multipart", "prefix": "", "abort_incomplete_multipart_days": 1},
+        # Downloadable archives (docs/portability.md): the link lives 7 days, the object 8.
+        {"id": "expire-exported-archives", "prefix": "exports/", "expiration_days": 8},
     ),
 )
 MEDIA_BUCKET = BucketSpec(logical_id="MediaBucket", name_template="easel-{stage}-media")
@@ -143,7 +146,19 @@ SIGNING_KEYS_SECRET = SecretSpec(
     description="Ed25519 token signing keys (current and previous) and the cursor MAC key",
 )
 
+VENDOR_KEY_SECRET = SecretSpec(
+    logical_id="ScreeningVendorSecret",
+    name_template="easel/{stage}/screening-vendor",
+    description='AI-detection vendor key, {"api_key": "..."}: read by the upload handler only',
+)
+
+C2PA_SIGNER_SECRET = SecretSpec(
+    logical_id="C2paSignerSecret",
+    name_template="easel/{stage}/c2pa-signer",
+    description="C2PA signing key and certificate chain for Content Credentials on published images",
+)
+
 TABLES = (APP_TABLE,)
 QUEUES = (UPLOAD_DLQ, UPLOAD_QUEUE)
 BUCKETS = (UPLOADS_BUCKET, MEDIA_BUCKET)
-SECRETS = (SIGNING_KEYS_SECRET,)
+SECRETS = (SIGNING_KEYS_SECRET, VENDOR_KEY_SECRET)

@@ -66,6 +66,8 @@ class StageSettings:
     secret_rotation_days: int
     alarm_email: str | None = None  # optional extra subscriber of the alerts topic
     mail_from_domain: str = "easel.example"  # SES identity; replace with the real domain
+    # The stage's public origin (links in mail); replace with the real domains.
+    public_base_url: str = "https://easel.example"
 
 
 STAGE_SETTINGS: dict[str, StageSettings] = {
@@ -88,6 +90,7 @@ STAGE_SETTINGS: dict[str, StageSettings] = {
         deletion_protection=False,
         retain_data=False,
         secret_rotation_days=90,
+        public_base_url="https://dev.easel.example",
     ),
     "staging": StageSettings(
         name="staging",
@@ -108,6 +111,7 @@ STAGE_SETTINGS: dict[str, StageSettings] = {
         deletion_protection=False,
         retain_data=False,
         secret_rotation_days=90,
+        public_base_url="https://staging.easel.example",
     ),
     "prod": StageSettings(
         name="prod",

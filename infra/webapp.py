@@ -3,8 +3,9 @@
 
 The Content-Security-Policy is strict: scripts, styles, fonts and frames only from the app's own
 origin (Vite emits no inline script), images from the origin (media is same-origin under
-/media) plus blob: for upload previews, and connections to the origin (the API under /v1) and
-to the uploads bucket (presigned POSTs go straight to S3)."""
+/media) plus blob: for upload previews and the uploads bucket (moderators' presigned originals),
+and connections to the origin (the API under /v1) and to the uploads bucket (presigned POSTs go
+straight to S3)."""
 from __future__ import annotations
 
 # Hashed build output (`/assets/<name>-<hash>.js`) never changes under a name: cache for a year.
@@ -19,7 +20,8 @@ def content_security_policy(upload_origins: list[str], img_origins: list[str] | 
     """`upload_origins`: where presigned POSTs go; `img_origins`: a media CDN on its own domain
     (production; locally media is same-origin under /media)."""
     connect = " ".join(["'self'", *upload_origins])
-    img = " ".join(["'self'", "blob:", "data:", *(img_origins or [])])
+    # + the uploads bucket: moderators see originals through short-lived presigned GETs
+    img = " ".join(["'self'", "blob:", "data:", *(img_origins or []), *upload_origins])
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",

@@ -136,6 +136,18 @@ def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> d
             raise
     env["SIGNING_KEYS_SECRET"] = secret_name
 
+    # Content Credentials: a test chain made here (production: a C2PA-trusted certificate).
+    c2pa_name = R.C2PA_SIGNER_SECRET.name(stage)
+    try:
+        from chalicelib.images.credentials import new_test_chain
+
+        sm.create_secret(Name=c2pa_name, Description=R.C2PA_SIGNER_SECRET.description,
+                         SecretString=json.dumps(new_test_chain()))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+    env["C2PA_SIGNER_SECRET"] = c2pa_name
+
     # SES refuses to send from an unverified identity (moto too): verify the sender.
     sender = os.environ.get("MAIL_SENDER") or DEFAULT_MAIL_SENDER
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=parseaddr(sender)[1])

@@ -207,6 +207,10 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if os.environ.get("EASEL_AWS_CALL_LOG"):  # the e2e tests' IAM audit (local/iam_audit.py)
+        from local import iam_audit
+
+        iam_audit.install()
     if args.serve_fd is not None:
         serve_environment(args.serve_fd, args.number, args.stage)
         return

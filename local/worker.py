@@ -141,6 +141,10 @@ def main() -> None:
     from local.devserver import apply_stage_environment
 
     apply_stage_environment(os.environ.get("STAGE", "dev"))
+    if os.environ.get("EASEL_AWS_CALL_LOG"):  # the e2e tests' IAM audit (local/iam_audit.py)
+        from local import iam_audit
+
+        iam_audit.install()
     import app as easel_app
 
     stopping = threading.Event()

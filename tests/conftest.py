@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from local import iam_audit  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.moto_server import start_moto  # noqa: E402
 
@@ -31,6 +32,7 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if _is_xdist_controller(config):
         return
+    iam_audit.install()  # before any AWS client exists: records what each function calls
     proc, endpoint = start_moto()
     _MOTO.update(proc=proc, endpoint=endpoint)
     os.environ.update({
@@ -87,6 +89,22 @@ def fresh_endpoint() -> Iterator[None]:
     os.environ.update(bootstrap(endpoint, "dev"))
     _drop_process_caches()
     yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def iam_checked() -> Iterator[None]:
+    """Every AWS call a function made during this module must be allowed by the role that
+    function has in the synthesized dev template (local/iam_audit.py): a new call without a
+    permission in infra/app.py fails here, at the module's teardown."""
+    iam_audit.take()
+    yield
+    calls = iam_audit.take()
+    if not calls:
+        return
+    from tests.iam_policy import dev_policies
+
+    problems = dev_policies().violations(calls)
+    assert not problems, "AWS calls the deployed roles would refuse:\n  " + "\n  ".join(problems)
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ class MediaCleaner:
     def delete_user_originals(self, user_id: str, tick: Callable[[], None] | None = None) -> int:
         """Every original a user ever uploaded, kept or refused (account erasure)."""
         return self._delete_prefix(self.uploads_bucket, f"uploads/{user_id}/", tick) + \
-            self._delete_prefix(self.uploads_bucket, f"rejected/{user_id}/", tick)
+            self._delete_prefix(self.uploads_bucket, f"rejected/{user_id}/", tick) + \
+            self._delete_prefix(self.uploads_bucket, f"exports/{user_id}/", tick)  # downloadable archives
 
 
 class CdnInvalidator:

@@ -235,7 +235,8 @@ class ErasureRepository:
         """Partitions that hold only this user's own rows."""
         return {"feed": FeedItem.partition(user_id), "mutes": MuteItem.key(user_id, "")[0],
                 "blocks": BlockItem.key(user_id, "")[0], "notifications": NotificationItem.partition(user_id),
-                "feed_state": FeedStateItem.key(user_id)[0]}  # ids of muted/unfollowed accounts
+                "feed_state": FeedStateItem.key(user_id)[0],  # ids of muted/unfollowed accounts
+                "portability": f"PORTABILITY#{user_id}"}  # imports, their keys, archives (tables_portability.py)
 
     def user_index_partitions(self, user_id: str) -> dict[str, str]:
         """gsi1 partitions whose base items are this user's (or point at this user only)."""

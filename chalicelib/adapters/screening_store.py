@@ -386,16 +386,26 @@ class ModerationRepository:
 
     @dynamo_errors
     def list_queue(self, *, kind: str | None, reason: str | None, limit: int,
-                   after: str | None) -> tuple[list[ModerationItem], str | None]:
-        kwargs: dict[str, Any] = {"limit": limit, "scan_index_forward": True}
-        if after:
-            kwargs["range_key_condition"] = QueueEntryItem.sk > after
+                   after: str | None, before: str | None = None) -> tuple[list[ModerationItem], str | None]:
+        """Oldest first; `before` (a ULID-ordered bound) keeps items opened before that time."""
+        inclusive = bool(after and before)  # `between` includes `after`: read one more, drop it
+        kwargs: dict[str, Any] = {"limit": limit + int(inclusive), "scan_index_forward": True}
+        condition = _queue_range(after, before)
+        if condition is not None:
+            kwargs["range_key_condition"] = condition
         result = QueueEntryItem.query(QueueEntryItem.scope(kind, reason), **kwargs)
-        ids = [entry.sk for entry in result]
+        ids = [entry.sk for entry in result if entry.sk != after][:limit]
         more = result.last_evaluated_key is not None and len(ids) == limit
         raw = _batch_get_raw([ModerationItem.key(i) for i in ids])
         items = [ModerationItem.from_raw_data(raw[ModerationItem.key(i)]) for i in ids if ModerationItem.key(i) in raw]
         return items, (ids[-1] if more and ids else None)
+
+    @dynamo_errors
+    def count_queue(self, *, kind: str | None, reason: str | None, before: str | None = None) -> int:
+        """Query with Select=COUNT over the queue partition: entries are ~60 bytes, so a queue
+        of 1,000 items reads ~8 RRU (never a Scan)."""
+        condition = _queue_range(None, before)
+        return int(QueueEntryItem.count(QueueEntryItem.scope(kind, reason), range_key_condition=condition))
 
     @dynamo_errors
     def list_for_post(self, post_id: str, limit: int = 50) -> list[ModerationItem]:
@@ -424,6 +434,16 @@ class ModerationRepository:
             raise
         item.status, item.decision, item.note, item.decided_by, item.decided_at = "decided", decision, note, by, now
         return True
+
+
+def _queue_range(after: str | None, before: str | None) -> Any:
+    if after and before:
+        return QueueEntryItem.sk.between(after, before)  # inclusive: `after` itself is dropped by the caller
+    if after:
+        return QueueEntryItem.sk > after
+    if before:
+        return QueueEntryItem.sk < before
+    return None
 
 
 class AuditRepository:
@@ -531,6 +551,25 @@ def batch_get_posts(post_ids: list[str]) -> dict[str, PostItem]:
 
 def monotonic_ms() -> float:
     return time.monotonic() * 1000
+
+
+# -- the author's history for the moderators' console ---------------------------------------------
+class AuthorHistory:
+    """The author's latest posts of any status, from the post ledger (`POSTS_OF#<user>`, post
+    ids are ULIDs so newest first), one Query + one BatchGetItem; and the user item."""
+
+    @dynamo_errors
+    def recent_posts(self, author_id: str, limit: int = 20) -> list[PostItem]:
+        from chalicelib.adapters.tables_erasure import PostLedgerItem
+
+        ids = [i.sk for i in PostLedgerItem.query(PostLedgerItem.partition(author_id), scan_index_forward=False,
+                                                   limit=limit)]
+        raw = _batch_get_raw([PostItem.key(i) for i in ids])
+        return [PostItem.from_raw_data(raw[PostItem.key(i)]) for i in ids if PostItem.key(i) in raw]
+
+    @dynamo_errors
+    def user(self, user_id: str) -> UserItem | None:
+        return _get(UserItem, UserItem.key(user_id))
 
 
 # -- the vendor risk policy's record of an artist (chalicelib/screening/vendor_policy.py) ------

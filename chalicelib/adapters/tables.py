@@ -191,6 +191,10 @@ class PostItem(BaseItem):
     # None for posts; "avatar" | "banner" for profile images, which share the upload pipeline but
     # never enter portfolios, feeds, discovery, tags, the hash index or posts_count.
     purpose = UnicodeAttribute(null=True)
+    # Imported posts (services/imports.py): "<import_id>#<seq>" and the original date, shown as
+    # "first posted"; an imported post is never fanned out one by one (the import is, once).
+    import_ref = UnicodeAttribute(null=True)
+    first_posted_at = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(post_id: str) -> tuple[str, str]:

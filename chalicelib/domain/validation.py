@@ -47,6 +47,33 @@ def string(body: dict, name: str, *, required: bool = True, max_length: int = 10
     return value
 
 
+# Invisible or direction-changing characters: bidi embeddings/overrides/isolates and marks can
+# make a name read as someone else's (or reverse the text around it); zero-width and other
+# format characters make two identical-looking names differ. ZWJ/ZWNJ stay allowed (emoji
+# sequences, Persian and Indic scripts need them).
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def plain_text(value: str | None, name: str, *, multiline: bool = False) -> str | None:
+    """Display names (one line) and bios (several): no control characters other than line
+    breaks/tabs in multi-line text, no bidi controls, no invisible format characters."""
+    if value is None:
+        return None
+    for ch in value:
+        if ch in _BIDI:
+            raise ValidationError(f"'{name}' must not contain text-direction control characters.",
+                                  field=name, code="invalid_characters")
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and not (multiline and ch in "\n\t\r"):
+            raise ValidationError(f"'{name}' must not contain control characters.", field=name,
+                                  code="invalid_characters")
+        if cat in ("Cf", "Co", "Cs", "Cn") and ch not in _JOINERS:
+            raise ValidationError(f"'{name}' must not contain invisible or unassigned characters.",
+                                  field=name, code="invalid_characters")
+    return value
+
+
 def integer(body: dict, name: str, *, minimum: int, maximum: int | None = None) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int):

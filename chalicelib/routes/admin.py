@@ -36,6 +36,18 @@ def costs_report() -> Response:
                                          query(request, "group_by")))
 
 
+@route("/v1/admin/costs/daily", methods=["GET"])
+def costs_daily() -> Response:
+    request = admin.current_request
+    return json_response(_costs().daily(authenticate(request), query(request, "month")))
+
+
+@route("/v1/admin/costs/monthly", methods=["GET"])
+def costs_monthly() -> Response:
+    request = admin.current_request
+    return json_response(_costs().monthly(authenticate(request), query(request, "months")))
+
+
 @route("/v1/admin/budget", methods=["GET", "PUT"])
 def budget() -> Response:
     request = admin.current_request

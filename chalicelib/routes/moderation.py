@@ -21,7 +21,8 @@ def moderation_queue() -> Response:
     request = bp.current_request
     principal = authenticate(request)
     return json_response(_service().queue_page(principal, kind=query(request, "kind"), reason=query(request, "reason"),
-                                               cursor=query(request, "cursor"), limit_raw=query(request, "limit")))
+                                               cursor=query(request, "cursor"), limit_raw=query(request, "limit"),
+                                               min_age_raw=query(request, "min_age_hours")))
 
 
 @route("/v1/moderation/items/{item_id}", methods=["GET"])

@@ -8,7 +8,8 @@ Order and meaning (docs/screening.md):
 4. vendor AI score >= reject threshold    -> reject, or review when the artist declared
                                              Glaze/Nightshade protection (detectors are weaker there)
    review <= score < reject               -> review
-   vendor skipped (no key)                -> publish, and the record says the step was skipped
+   vendor skipped (no key)                -> publish, and the record says the step was skipped;
+                                             a deployed stage (vendor required) holds for review
 5. otherwise                              -> publish
 """
 from __future__ import annotations
@@ -65,6 +66,9 @@ def decide(signals: Signals, s: ScreeningSettings) -> Verdict:
             return Verdict(REJECT, ["ai_detected"], labels)
         if score >= s.ai_review_threshold:
             return Verdict(REVIEW, ["ai_uncertain"], labels)
+    elif signals.vendor_skipped == "no_api_key" and s.vendor_required:
+        # A deployed stage never publishes unseen what the vendor should have seen.
+        return Verdict(REVIEW, ["vendor_not_configured"], labels)
     return Verdict(PASS, [], labels)
 
 

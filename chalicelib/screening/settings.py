@@ -40,6 +40,11 @@ class ScreeningSettings:
     ai_review_threshold: float = 0.5
     # Vendor
     hive_api_key: str | None = None
+    # Deployed stages set SCREENING_VENDOR_REQUIRED: with no key, what would need the vendor
+    # is held for review instead of published. The key itself lives in Secrets Manager
+    # (HIVE_API_KEY_SECRET names it; `vendor_key` reads it), HIVE_API_KEY is for local use.
+    vendor_required: bool = False
+    hive_api_key_secret: str | None = None
     hive_api_url: str = "https://api.thehive.ai/api/v2/task/sync"
     hive_timeout_s: float = 10.0
     hive_max_attempts: int = 3
@@ -57,14 +62,35 @@ class ScreeningSettings:
 
     @property
     def vendor_configured(self) -> bool:
-        return bool(self.hive_api_key)
+        return bool(self.vendor_key())
+
+    def vendor_key(self) -> str | None:
+        if self.hive_api_key:
+            return self.hive_api_key
+        if self.hive_api_key_secret:
+            return _secret_key(self.hive_api_key_secret)
+        return None
 
     def thresholds(self) -> dict:
         """What gets stored with every decision (never the key)."""
         data = asdict(self)
-        data.pop("hive_api_key")
-        data.pop("hive_api_url")
+        for private in ("hive_api_key", "hive_api_url", "hive_api_key_secret"):
+            data.pop(private)
         return data
+
+
+def _secret_key(secret_id: str) -> str | None:
+    """{"api_key": "..."} from Secrets Manager (cached per cold start by the adapter). A
+    secret that cannot be read counts as no key: held for review, never published unseen."""
+    from chalicelib.adapters.secrets import get_json_secret
+
+    try:
+        return str(get_json_secret(secret_id).get("api_key") or "") or None
+    except Exception:  # noqa: BLE001 - a missing/unreadable secret must not crash screening
+        import logging
+
+        logging.getLogger("easel").warning("vendor key secret unreadable", exc_info=True)
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +103,8 @@ def get_screening_settings() -> ScreeningSettings:
         ai_reject_threshold=_float("SCREEN_AI_REJECT_THRESHOLD", d.ai_reject_threshold),
         ai_review_threshold=_float("SCREEN_AI_REVIEW_THRESHOLD", d.ai_review_threshold),
         hive_api_key=os.environ.get("HIVE_API_KEY") or None,
+        vendor_required=os.environ.get("SCREENING_VENDOR_REQUIRED", "").strip().lower() in ("1", "true", "yes"),
+        hive_api_key_secret=os.environ.get("HIVE_API_KEY_SECRET") or None,
         hive_api_url=os.environ.get("HIVE_API_URL") or d.hive_api_url,
         hive_timeout_s=_float("HIVE_TIMEOUT_SECONDS", d.hive_timeout_s),
         hive_max_attempts=max(1, _int("HIVE_MAX_ATTEMPTS", d.hive_max_attempts)),

@@ -38,6 +38,7 @@ TOP_USERS = 20
 DEFAULT_THRESHOLDS = {"saver": 0.8, "survival": 1.0}
 MAX_USD = 1e12
 MIN_STORED = 1e-100
+MAX_MONTHS = 24
 
 
 def require_founder(principal: Principal) -> None:
@@ -58,6 +59,17 @@ def _parse_day(raw: str | None, field: str, default: date) -> date:
         return date.fromisoformat(raw[:10])
     except ValueError:
         raise ValidationError(f"'{field}' must be a date (YYYY-MM-DD).", field=field) from None
+
+
+def _parse_month(raw: str | None, default: date) -> date:
+    if raw is None or raw == "":
+        return default
+    try:
+        if len(raw) != 7:
+            raise ValueError(raw)
+        return date.fromisoformat(raw + "-01")
+    except ValueError:
+        raise ValidationError("'month' must be a month (YYYY-MM).", field="month") from None
 
 
 @dataclass
@@ -212,9 +224,12 @@ class CostService:
     def month_to_date(self) -> tuple[float, float]:
         """(month-to-date USD, forecast for the whole month)."""
         now = self.clock()
-        book = self.pricebook()
+        rows, _, _ = self._rows(now.date().replace(day=1), now.date())
+        return self._forecast(rows, self.pricebook(), now)
+
+    def _forecast(self, rows: list[Row], book: PriceBook, now: datetime) -> tuple[float, float]:
+        """Rows of this month so far -> (month to date, forecast for the whole month)."""
         start = now.date().replace(day=1)
-        rows, _, _ = self._rows(start, now.date())
         mtd = sum(sum(self._usd(r, book).values()) for r in rows)
         last24 = sum(sum(self._usd(r, book).values()) for r in rows
                      if r.hh is not None and now - datetime(r.day.year, r.day.month, r.day.day, int(r.hh),
@@ -274,6 +289,68 @@ class CostService:
                 "groups": out_groups, "top_users": self._top_users(users),
                 "month_to_date_usd": round(mtd, 6), "forecast_month_usd": round(forecast, 6),
                 "prices": {"version": book.latest().version, "region": book.latest().region}}
+
+    def daily(self, principal: Principal, month_raw: str | None) -> dict:
+        """Spend per day stacked by service for one month (the dashboard's first chart), with the
+        month to date, the forecast and the budget. Same rows and prices as `report`, so its
+        total equals `report(from=1st, to=last day)`'s."""
+        require_founder(principal)
+        now = self.clock()
+        first = _parse_month(month_raw, now.date().replace(day=1))
+        last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+        current = (first.year, first.month) == (now.year, now.month)
+        end = min(last, now.date())
+        book = self.pricebook()
+        rows, _, _ = self._rows(first, end) if first <= end else ([], {}, set())
+        per_day: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        per_service: dict[str, float] = defaultdict(float)
+        for row in rows:
+            for service, usd in self._usd(row, book).items():
+                per_day[row.day][service] += usd
+                per_service[service] += usd
+        services = [k for k, usd in sorted(per_service.items(), key=lambda kv: (-kv[1], kv[0])) if usd > 0]
+        days = []
+        day = first
+        while day <= end:
+            costs = per_day.get(day, {})
+            days.append({"day": day.isoformat(), "total_usd": round(sum(costs.values()), 6),
+                         "services": {k: round(costs.get(k, 0.0), 6) for k in services}})
+            day += timedelta(days=1)
+        total = sum(per_service.values())
+        mtd, forecast = self._forecast(rows, book, now) if current else (total, total)
+        budget = self.budget()
+        return {"month": first.strftime("%Y-%m"), "from": first.isoformat(), "to": end.isoformat(), "currency": "USD",
+                "services": services, "days": days, "total_usd": round(total, 6),
+                "service_totals": {k: round(per_service[k], 6) for k in services},
+                "month_to_date_usd": round(mtd, 6), "forecast_month_usd": round(forecast, 6),
+                "budget_usd": budget["monthly_usd"], "thresholds": budget["thresholds"], "current": current}
+
+    def monthly(self, principal: Principal, months_raw: str | None) -> dict:
+        """Spend, MAU and cost per MAU for each of the last `months` months (oldest first; the
+        current month is month to date with its MAU so far)."""
+        require_founder(principal)
+        try:
+            n = int(months_raw) if months_raw not in (None, "") else 6
+        except ValueError:
+            n = 0
+        if not 1 <= n <= MAX_MONTHS:
+            raise ValidationError(f"'months' must be a whole number from 1 to {MAX_MONTHS}.", field="months")
+        now = self.clock()
+        book = self.pricebook()
+        first = now.date().replace(day=1)
+        starts = [first]
+        while len(starts) < n:
+            starts.append((starts[-1] - timedelta(days=1)).replace(day=1))
+        out = []
+        for start in reversed(starts):
+            end = min(now.date(), date(start.year, start.month, calendar.monthrange(start.year, start.month)[1]))
+            rows, _, live = self._rows(start, end)
+            total = sum(sum(self._usd(r, book).values()) for r in rows)
+            month = start.strftime("%Y%m")
+            mau = self.mau_count(month, live if start == first else ())
+            out.append({"month": start.strftime("%Y-%m"), "total_usd": round(total, 6), "mau": mau,
+                        "cost_per_mau_usd": round(total / mau, 6) if mau else None, "current": start == first})
+        return {"currency": "USD", "months": out}
 
     def _top_users(self, users: dict[str, float], limit: int = 10) -> list[dict]:
         out = []

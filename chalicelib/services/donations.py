@@ -84,7 +84,7 @@ class DonationService:
             raise ValidationError("Form field 'data' is required.", field="data")
         try:
             data = json.loads(fields["data"][0])
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ValidationError("'data' must hold JSON.", field="data") from None
         if not isinstance(data, dict):
             raise ValidationError("'data' must hold a JSON object.", field="data")

@@ -172,6 +172,33 @@ def public_cache_control(cache_control: str, level: str | None = None) -> str:
     return re.sub(r"\b(max-age|s-maxage)=(\d+)", scale, cache_control)
 
 
+def levers() -> list[dict]:
+    """What each level does, from the same settings the levers read (shown before a founder
+    pins a level or changes the budget; docs/costs.md has the table)."""
+    out = []
+    for level in LEVELS:
+        per_hour, per_day = upload_limits(level)
+        capped = SAVER_MAX_WIDTH + 1 not in derivative_widths((SAVER_MAX_WIDTH, SAVER_MAX_WIDTH + 1), level)
+        words = [f"Uploads per user: {per_hour} an hour, {per_day} a day (then 429 with Retry-After)."]
+        if uploads_deferred(level):
+            words.append("New uploads are accepted but queued; they are screened when the level drops.")
+        factor = CDN_CACHE_FACTOR[level]
+        words.append("Public reads cached at the CDN for their normal lifetime." if factor == 1 else
+                     f"Public reads cached {factor}x longer at the CDN (at most a day).")
+        if capped:
+            words.append(f"No image derivative wider than {SAVER_MAX_WIDTH} px.")
+        words.append("Paid AI checks: none (uploads are queued)." if uploads_deferred(level) else
+                     "Paid AI checks only for uploads the free steps left inconclusive.")
+        if jobs_paused(level):
+            words.append("Non-essential jobs paused (discover serves its last snapshot).")
+        words.append("Reading the feed is never limited.")
+        out.append({"level": level, "upload_limits": {"per_hour": per_hour, "per_day": per_day},
+                    "uploads_queued": uploads_deferred(level), "cdn_cache_factor": factor,
+                    "max_derivative_px": SAVER_MAX_WIDTH if capped else None, "jobs_paused": jobs_paused(level),
+                    "summary": words})
+    return out
+
+
 # -- evaluation --------------------------------------------------------------------------------
 @dataclass
 class Budget:
@@ -202,6 +229,7 @@ class GuardService:
         out = self.state()
         out["history"] = [{"from": e.from_level, "to": e.to_level, "reason": e.reason, "at": e.at}
                           for e in self.repo.recent_events()]
+        out["levers"] = levers()
         return out
 
     def pin(self, principal: Principal, body: Any) -> dict:

@@ -57,8 +57,13 @@ def parse_apply_url(value: Any) -> str:
     if not isinstance(value, str) or len(value) > MAX_URL:
         raise ValidationError(f"'apply_url' must be an http(s) URL of at most {MAX_URL} characters.",
                               field="apply_url")
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value.strip()):
+    try:
+        parts = urlsplit(value.strip())
+        hostname = parts.hostname
+    except ValueError:  # e.g. "http://[": "Invalid IPv6 URL"
+        parts, hostname = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not hostname or \
+            any(c.isspace() or ord(c) < 32 for c in value.strip()):
         raise ValidationError("'apply_url' must be an http or https URL.", field="apply_url")
     return value.strip()
 

@@ -23,7 +23,8 @@ from typing import Any, Callable
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.adapters.screening_store import (
-    AuditRepository, HashIndex, ImageRepository, KnownAiIndex, ModerationRepository, PostModerationOps, UploadQueue,
+    AuditRepository, AuthorHistory, HashIndex, ImageRepository, KnownAiIndex, ModerationRepository, PostModerationOps,
+    UploadQueue,
 )
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.store import PostRepository
@@ -34,6 +35,7 @@ from chalicelib.domain import validation as v
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationError
 from chalicelib.observability import logger, metrics
+from chalicelib.screening.explain import explain_image
 from chalicelib.services.posts import media_key, post_view, upload_key
 from chalicelib.services.tokens import Principal
 
@@ -47,6 +49,8 @@ MAX_EVIDENCE = 10
 ORIGINAL_URL_TTL_S = 300
 REJECTED_PREFIX = "rejected/"
 NOTE_IN_NOTIFICATION = 500  # characters of the moderator's note carried by the author's notification
+AUTHOR_RECENT = 20  # the author's latest posts shown with an item
+MAX_AGE_HOURS = 24 * 365
 
 
 def _seconds_since(stamp: str) -> float:
@@ -54,6 +58,24 @@ def _seconds_since(stamp: str) -> float:
         return max(0.0, (utcnow() - datetime.fromisoformat(stamp.replace("Z", "+00:00"))).total_seconds())
     except ValueError:
         return 0.0
+
+
+def _age_bound(raw: str | None) -> str | None:
+    """`min_age_hours` -> the smallest ULID of that instant: queue entries (ULIDs, time-ordered)
+    below it were opened at least that long ago."""
+    if raw is None or raw == "":
+        return None
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= MAX_AGE_HOURS:
+        raise ValidationError(f"'min_age_hours' must be a number of hours from 0 to {MAX_AGE_HOURS}.",
+                              field="min_age_hours")
+    from ulid import ULID
+
+    at = utcnow().timestamp() - hours * 3600
+    return str(ULID.from_timestamp(at))[:10] + "0" * 16
 
 
 def item_summary(item: ModerationItem) -> dict:
@@ -71,8 +93,9 @@ class ModerationService:
     def __init__(self, items: ModerationRepository, audit: AuditRepository, posts: PostRepository,
                  post_ops: PostModerationOps, images: ImageRepository, hash_index: HashIndex, known_ai: KnownAiIndex,
                  storage: Storage, queue: UploadQueue, settings: Settings, cursor_key: Callable[[], bytes],
-                 notify: Callable[..., bool] | None = None) -> None:
+                 notify: Callable[..., bool] | None = None, history: AuthorHistory | None = None) -> None:
         self._notify = notify
+        self.history = history or AuthorHistory()
         self.items = items
         self.audit = audit
         self.posts = posts
@@ -98,7 +121,7 @@ class ModerationService:
 
     # -- the queue ---------------------------------------------------------------------------------
     def queue_page(self, principal: Principal, *, kind: str | None, reason: str | None, cursor: str | None,
-                   limit_raw: str | None) -> dict:
+                   limit_raw: str | None, min_age_raw: str | None = None) -> dict:
         self._require_moderator(principal)
         kind = kind or None
         reason = reason or None
@@ -106,12 +129,14 @@ class ModerationService:
             raise ValidationError("'kind' must be one of " + ", ".join(KINDS) + ".", field="kind")
         if reason is not None and not REASON_RE.match(reason):
             raise ValidationError("'reason' is not a reason code.", field="reason")
+        before = _age_bound(min_age_raw)
         limit = v.page_limit(limit_raw, self.settings.page_limit_default, self.settings.page_limit_max)
-        scope = f"modq:{kind}:{reason}"
+        scope = f"modq:{kind}:{reason}:{before}"
         position = decode_cursor(self.cursor_key(), scope, cursor)
         items, last = self.items.list_queue(kind=kind, reason=reason, limit=limit,
-                                            after=position.get("after") if position else None)
+                                            after=position.get("after") if position else None, before=before)
         return {"items": [item_summary(i) for i in items],
+                "total": self.items.count_queue(kind=kind, reason=reason, before=before),
                 "next_cursor": encode_cursor(self.cursor_key(), scope, {"after": last}) if last else None}
 
     def _item(self, item_id: str) -> ModerationItem:
@@ -157,11 +182,58 @@ class ModerationService:
                                 "images": [{"index": int(i.index), "status": i.status, "verdict": i.verdict,
                                             "protected": bool(i.protected), "record": i.record or {},
                                             "hashes": i.hashes or {}} for i in sorted(images, key=lambda i: int(i.index))]},
+            "signals_plain": [{"index": int(i.index), "sentences": explain_image(i.record or {})}
+                              for i in sorted(images, key=lambda i: int(i.index))],
+            "near_duplicates": self._near_duplicates(images),
+            "author": self._author(post),
             "history": [item_outcome(i) for i in self.items.list_for_post(post.post_id)],
             "audit": [{"at": a.at, "actor_id": a.actor_id, "actor_handle": a.actor_handle, "action": a.action,
                        "note": a.note, "detail": a.detail} for a in self.audit.list_for_post(post.post_id)],
         })
         return detail
+
+    def _near_duplicates(self, images: list) -> list[dict]:
+        """Each image's near-duplicate (another artist's post, or the known-AI entry's source
+        post) with a short-lived presigned GET of that picture's original, for a side-by-side."""
+        out = []
+        for image in sorted(images, key=lambda i: int(i.index)):
+            signals = (image.record or {}).get("signals") or {}
+            for kind, match in (("repost", signals.get("repost_match")), ("known_ai", signals.get("known_ai_match"))):
+                if not isinstance(match, dict):
+                    continue
+                post_id = match.get("post_id") or match.get("source_post_id")
+                other = self.posts.get(post_id) if isinstance(post_id, str) and len(post_id) <= 40 else None
+                index = int(match.get("image_index") or 0)
+                url = None
+                if other is not None and other.status != "removed":
+                    keys = dict(self._original_keys(other))
+                    if index in keys:
+                        url = self.storage.presign_original_get(keys[index], ORIGINAL_URL_TTL_S)
+                out.append({"index": int(image.index), "kind": kind, "post_id": post_id, "image_index": index,
+                            "distance": match.get("distance"), "mirrored": bool(match.get("mirrored")),
+                            "entry_id": match.get("entry_id"),
+                            "author": ({"id": other.author_id, "handle": other.author_handle} if other else None),
+                            "status": other.status if other else None,
+                            "created_at": other.created_at if other else None,
+                            "original_url": url, "expires_in": ORIGINAL_URL_TTL_S if url else None})
+        return out
+
+    def _author(self, post: PostItem) -> dict:
+        """The author's account and latest posts of any status (post ledger): how often their
+        work was held, rejected or removed before."""
+        user = self.history.user(post.author_id)
+        recent = [p for p in self.history.recent_posts(post.author_id, limit=AUTHOR_RECENT) if p.post_id != post.post_id]
+        counts: dict[str, int] = {}
+        for p in recent:
+            counts[p.status] = counts.get(p.status, 0) + 1
+        return {"id": post.author_id, "handle": user.handle if user else post.author_handle,
+                "created_at": user.created_at if user else None,
+                "posts_count": int(user.posts_count or 0) if user else None,
+                "followers_count": int(user.followers_count or 0) if user else None,
+                "recent_posts": [{"id": p.post_id, "title": p.title, "status": p.status, "created_at": p.created_at,
+                                  "labels": list(p.labels or []), "purpose": p.purpose,
+                                  "reasons": list((p.screening or {}).get("reasons", []))} for p in recent],
+                "recent_status_counts": counts}
 
     # -- decisions ---------------------------------------------------------------------------------
     def decide(self, principal: Principal, item_id: str, body: Any) -> dict:

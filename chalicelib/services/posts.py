@@ -74,23 +74,48 @@ def post_view(post: PostItem, *, viewer_id: str | None, media_base: str, liked_b
         "comments_count": max(0, int(post.comments_count or 0)),
         "reposts_count": max(0, int(post.reposts_count or 0)),
     }
+    if post.first_posted_at:  # an imported work: its original date, shown as "first posted"
+        view["first_posted_at"] = post.first_posted_at
     if viewer_id is not None:
         view["liked_by_me"] = bool(liked_by_me)
     if viewer_id is not None and viewer_id == post.author_id:
-        screening = post.screening or {}
-        # A moderator's approval (of an appeal or a held post) is stored as `screening.approval`
-        # when it re-opens the post for publishing; the author sees it with the other decisions.
-        moderation = list(screening.get("moderation", []))
-        approval = screening.get("approval")
-        if isinstance(approval, dict) and not any(m.get("item_id") == approval.get("item_id") for m in moderation):
-            moderation.append({k: approval.get(k) for k in ("item_id", "kind", "decision", "note", "by", "at")})
-        view["screening"] = {"decision": screening.get("decision"), "reasons": screening.get("reasons", []),
-                             "signals": screening.get("signals", {}), "checks": screening.get("checks", []),
-                             "images": screening.get("images", []), "moderation": moderation,
-                             "thresholds": screening.get("thresholds", {}), "detectors": screening.get("detectors", {}),
-                             "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
-                             "decided_at": post.decided_at}
+        view["screening"] = author_screening(post.screening or {}, post.decided_at)
     return view
+
+
+def _moderation_record(screening: dict) -> list[dict]:
+    """People's decisions on the post, as its author sees them. A moderator's approval (of an
+    appeal or a held post) is stored as `screening.approval` when it re-opens the post for
+    publishing; it is listed with the others, with its note and without who decided."""
+    moderation = [dict(m) for m in screening.get("moderation", []) if isinstance(m, dict)]
+    approval = screening.get("approval")
+    if isinstance(approval, dict) and not any(m.get("item_id") == approval.get("item_id") for m in moderation):
+        moderation.append({k: approval.get(k) for k in ("item_id", "kind", "decision", "note", "at")})
+    return moderation
+
+
+def author_screening(screening: dict, decided_at: str | None) -> dict:
+    """What an artist sees of a decision: the outcome and its reasons (and, for a possible
+    repost, which post it resembles). Never thresholds, raw scores or detector internals:
+    shown to the uploader they are an oracle for tuning evasions (moderators see the full
+    record in their queue)."""
+    def image(i: dict) -> dict:
+        out = {"index": i.get("index"), "decision": i.get("decision"), "reasons": list(i.get("reasons", [])),
+               "labels": list(i.get("labels", []))}
+        details = i.get("details") or {}
+        if details.get("message"):
+            out["message"] = details["message"]
+        match = details.get("match") or {}
+        if match.get("url") or match.get("post_id"):
+            out["resembles"] = {"post_id": match.get("post_id"), "url": match.get("url")}
+        return out
+
+    return {"decision": screening.get("decision"), "reasons": list(screening.get("reasons", [])),
+            "message": screening.get("message"),
+            "images": [image(i) for i in screening.get("images", []) if isinstance(i, dict)],
+            "moderation": _moderation_record(screening),
+            "attempts": screening.get("attempts"), "retry_in_s": screening.get("retry_in_s"),
+            "decided_at": decided_at}
 
 
 class PostService:

@@ -33,7 +33,7 @@ def validate_links(value: Any) -> list[dict]:
     for i, link in enumerate(value):
         if not isinstance(link, dict) or set(link) - {"label", "url"}:
             raise ValidationError("Each link is an object with 'label' and 'url'.", field=f"links[{i}]")
-        label = v.string(link, "label", max_length=MAX_LINK_LABEL, min_length=1)
+        label = v.plain_text(v.string(link, "label", max_length=MAX_LINK_LABEL, min_length=1), "label")
         url = v.string(link, "url", max_length=MAX_LINK_URL, min_length=1)
         assert url is not None
         try:
@@ -75,10 +75,11 @@ class ProfileService:
             raise ValidationError(f"'{unknown[0]}' is not a profile field.", field=unknown[0], code="unknown_field")
         values: dict[str, Any] = {}
         if "display_name" in body:
-            values["display_name"] = v.string(body, "display_name", required=False,
-                                              max_length=MAX_DISPLAY_NAME) or None
+            values["display_name"] = v.plain_text(v.string(body, "display_name", required=False,
+                                                           max_length=MAX_DISPLAY_NAME), "display_name") or None
         if "bio" in body:
-            values["bio"] = v.string(body, "bio", required=False, max_length=MAX_BIO) or None
+            values["bio"] = v.plain_text(v.string(body, "bio", required=False, max_length=MAX_BIO), "bio",
+                                         multiline=True) or None
         if "links" in body:
             values["links"] = validate_links(body["links"]) if body["links"] is not None else None
         for flag in FLAGS:

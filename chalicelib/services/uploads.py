@@ -15,6 +15,7 @@ stays `processing`; it is never published unchecked and never dropped.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class UploadProcessor:
                  screening: ScreeningSettings | None = None, images: ImageRepository | None = None,
                  hash_index: HashIndex | None = None, known_ai: KnownAiIndex | None = None,
                  moderation: ModerationRepository | None = None, post_ops: PostModerationOps | None = None,
-                 queue: UploadQueue | None = None, vendor: Any = None) -> None:
+                 queue: UploadQueue | None = None, vendor: Any = None, credentials: Any = None) -> None:
         import os
 
         self.posts = posts
@@ -104,6 +105,7 @@ class UploadProcessor:
         self.queue = queue or UploadQueue(os.environ.get("UPLOAD_QUEUE_URL"),
                                           os.environ.get("UPLOAD_QUEUE_NAME", f"easel-{settings.stage}-uploads"))
         self._vendor = vendor
+        self._credentials = credentials
         self.limits = ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels,
                                   max_frames=settings.max_image_frames,
                                   max_total_pixels=settings.max_total_pixels)
@@ -117,7 +119,7 @@ class UploadProcessor:
             s = self.screening
             breaker = CircuitBreaker(TableBreakerStore(), "hive", threshold=s.breaker_failures,
                                      cooldown_s=s.breaker_cooldown_s)
-            self._vendor = HiveClient(api_url=s.hive_api_url, api_key=s.hive_api_key or "", breaker=breaker,
+            self._vendor = HiveClient(api_url=s.hive_api_url, api_key=s.vendor_key() or "", breaker=breaker,
                                       timeout_s=s.hive_timeout_s, max_attempts=s.hive_max_attempts,
                                       cost_per_call_usd=s.hive_cost_usd)
         return self._vendor
@@ -155,6 +157,8 @@ class UploadProcessor:
             logger.warning("upload for an image the post does not declare", key=key, post_id=post_id)
             return Outcome(key, "skipped:no_image", post_id)
         if not self.posts.claim_for_processing(post):
+            if post.import_ref and post.status in ("published", "held_for_review", "rejected"):
+                self._report_import(post, post.status, (post.screening or {}).get("reasons", []))
             return Outcome(key, "skipped:already_decided", post_id)
 
         if image.status != "screened" and self.images.claim(image):
@@ -198,9 +202,11 @@ class UploadProcessor:
         detectors: dict[str, str] = {"pipeline": PIPELINE_VERSION}
         record_signals: dict[str, Any] = {}
         cost = 0.0
+        pinned: str | None = None  # sha256 of the bytes screened (set once they are read)
 
         def done(verdict: policy.Verdict, hashes: dict | None = None) -> ImageResult:
             record = {"index": int(image.index), "decision": verdict.decision, "reasons": verdict.reasons,
+                      "sha256": pinned,
                       "labels": verdict.labels, "details": verdict.details, "signals": record_signals,
                       "checks": checks, "thresholds": s.thresholds(), "detectors": detectors,
                       "cost_usd": round(cost, 6), "decided_at": iso(utcnow())}
@@ -218,6 +224,10 @@ class UploadProcessor:
             checks.append({"step": "read", "result": "missing"})
             return refuse("upload_missing", "The uploaded object could not be found.")
         checks.append({"step": "size", "result": "ok", "bytes": len(data)})
+        # The bytes screened here are the only bytes that may be published: a later read of
+        # the original (another invocation, a moderator's approval) must hash the same, or the
+        # presigned form was used again to swap the object after it passed.
+        pinned = hashlib.sha256(data).hexdigest()
 
         # 1. Provenance on the ORIGINAL bytes, before anything re-encodes them. Decisive when present.
         prov = scan_provenance(data)
@@ -407,8 +417,12 @@ class UploadProcessor:
             return Outcome(key, "skipped:decided_concurrently", post.post_id)
         if published_images is not None:
             post.images = published_images
-        if not approval:  # a moderator's approval is notified by the moderation service
+        if not approval and not (post.import_ref and status == "published"):
+            # (a moderator's approval is notified by the moderation service; an imported work
+            # that passes is reported on the import's page, not by a notification each)
             self._notify_screening(post, status, screening["reasons"])
+        if post.import_ref:
+            self._report_import(post, status, screening["reasons"])
         metrics.add_metric(name=f"Upload_{status}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="UploadToDecisionSeconds", unit=MetricUnit.Seconds,
                            value=_seconds_since(post.created_at))
@@ -454,6 +468,13 @@ class UploadProcessor:
         self.posts.mark_fanout_done(post)
         logger.info("profile image decided", post_id=post.post_id, purpose=post.purpose, applied=applied)
 
+    def _report_import(self, post: PostItem, status: str, reasons: list[str]) -> None:
+        """An imported post's outcome goes back to its import (services/imports.py); counted
+        once however often it is reported."""
+        from chalicelib import container
+
+        container.imports().record_outcome(post, "rejected" if status == "removed" else status, list(reasons))
+
     def _notify_screening(self, post: PostItem, status: str, reasons: list[str]) -> None:
         """Once per decision: only the worker whose conditional `decide` won gets here."""
         from chalicelib.services.notifications import notify
@@ -476,17 +497,37 @@ class UploadProcessor:
             derived = self._derived.pop((post.post_id, index), None)
             if derived is None:  # screened in another invocation (multi-image, or approved later)
                 data = self._read_original(post, index)
+                pinned = (image.record or {}).get("sha256")
+                if pinned and hashlib.sha256(data).hexdigest() != pinned:
+                    logger.warning("original changed after screening", post_id=post.post_id, index=index)
+                    raise ImageRejected("changed_after_screening",
+                                        "The file was replaced after it was screened; upload it again as a new post.")
                 derived = make_derivatives(data, creator=post.author_handle, widths=self._widths(post),
                                            limits=self.limits)
             variants = []
             for d in derived:
                 mkey = media_key(post.post_id, index, d.width)
-                self.storage.put_media(mkey, d.data, d.content_type)
+                data = self._sign(d.data, d.content_type, post, mkey)
+                self.storage.put_media(mkey, data, d.content_type)
                 variants.append({"width": d.width, "height": d.height, "key": mkey, "content_type": d.content_type,
-                                 "bytes": len(d.data)})
+                                 "bytes": len(data)})
             largest = max(derived, key=lambda d: d.width)
             out.append({"index": index, "width": largest.width, "height": largest.height, "variants": variants})
         return out
+
+    def _sign(self, data: bytes, content_type: str, post: PostItem, key: str) -> bytes:
+        """Content Credentials (images/credentials.py): the manifest is embedded, the pixels
+        untouched. A signing failure raises: the delivery is retried, never published unsigned."""
+        if self._credentials is None:
+            from chalicelib import container
+
+            self._credentials = container.credentials()
+        started = time.monotonic()
+        signed = self._credentials.sign(data, content_type, title=key.rsplit("/", 1)[-1],
+                                        author_handle=post.author_handle)
+        metrics.add_metric(name="C2paSignMs", unit=MetricUnit.Milliseconds,
+                           value=round((time.monotonic() - started) * 1000, 2))
+        return signed
 
     def _read_original(self, post: PostItem, index: int) -> bytes:
         key = upload_key(post.author_id, post.post_id, index)
@@ -498,6 +539,10 @@ class UploadProcessor:
     def _fan_out(self, post: PostItem) -> None:
         # Accounts above FANOUT_LIMIT followers are merged into feeds at read time instead
         # (docs/feeds.md): their posts cost no per-follower writes.
+        if post.import_ref:  # an imported work: the import reaches followers once, when it is done
+            self.posts.mark_fanout_done(post)
+            metrics.add_metric(name="FanoutSkippedImported", unit=MetricUnit.Count, value=1)
+            return
         author = self.users.get(post.author_id)
         if author is not None and author.large_account:
             self.posts.mark_fanout_done(post)

@@ -45,3 +45,11 @@ def get_post(client: Any, post_id: str, token: str | None = None) -> dict:
     status, body, _ = call(client, "GET", f"/v1/posts/{post_id}", token=token)
     assert status == 200, body
     return body
+
+
+def stored_screening(post_id: str) -> dict:
+    """The full screening record as stored (what moderators see in their queue); the author's
+    view of a post shows only the decision and reasons (chalicelib/services/posts.py)."""
+    from chalicelib.adapters.tables import PostItem
+
+    return dict(PostItem.get(*PostItem.key(post_id), consistent_read=True).screening or {})

@@ -30,7 +30,7 @@ def _assert_only_kept_items(user_id: str) -> None:
         own = pk.endswith(f"#{user_id}")
         if kind == "CONV":
             assert sk == "META" or item.get("sender_id", {}).get("S") != user_id, item
-        elif kind in ("INBOX", "NOTIF", "FEED", "MUTE"):
+        elif kind in ("INBOX", "NOTIF", "FEED", "MUTE", "FEEDSTATE"):  # FEEDSTATE: their mute/unfollow id sets
             assert not own, item  # someone else's
         else:
             assert kind in ("ERASURE", "HANDLE", "USAGE", "QUOTA", "MAILTOKEN"), item

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from PIL import Image
 
+from chalicelib.images.credentials import read_manifest
 from tests.fixtures.ai_images import a1111_png
 from tests.fixtures.photos import jpeg_with_gps
 from tests.helpers import call, create_and_upload, drain, post_upload, s3, signup
@@ -104,6 +105,12 @@ def test_publish_flow_feed_portfolio_and_clean_derivatives(client, run_worker):
             xmp = im.info.get("xmp", b"")
         assert b"GPS" not in data and b"Exif" not in data
         assert b"DMI-PROHIBITED-AIMLTRAINING" in (xmp if isinstance(xmp, bytes) else xmp.encode())
+        # Content Credentials (issue 18): signed, not for training, the author named.
+        manifest = read_manifest(data, "image/webp")
+        assert manifest is not None, key
+        labels = {a["label"]: a["data"] for a in manifest["assertions"]}
+        assert all(e["use"] == "notAllowed" for e in labels["cawg.training-mining"]["entries"].values())
+        assert labels["stds.schema-org.CreativeWork"]["author"][0]["name"] == artist["handle"]
 
     status, page, headers = _feed(client, fan["access_token"])
     assert status == 200 and headers["cache-control"] == "private, no-store"
@@ -121,7 +128,10 @@ def test_declared_ai_origin_is_rejected_with_its_signals(client, run_worker):
     status, mine, _ = call(client, "GET", f"/v1/posts/{post_id}", token=artist["access_token"])
     assert mine["status"] == "rejected"
     assert mine["screening"]["reasons"] == ["ai_generated"]
-    assert mine["screening"]["signals"]["provenance"]  # what was found, for the artist and moderators
+    assert "signals" not in mine["screening"]  # the artist sees the reason, not the detector internals
+    from tests.functional.screening_support import stored_screening
+
+    assert stored_screening(post_id)["signals"]["provenance"]  # what was found, for moderators
     assert call(client, "GET", f"/v1/posts/{post_id}")[0] == 404
     # The original moved out of uploads/ to rejected/, where a lifecycle rule expires it after
     # the appeal window.

@@ -12,6 +12,7 @@ import pytest
 
 from infra import resources as R
 from infra import stages as S
+from infra.app import ALL_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -272,6 +273,9 @@ def test_secret_rotation_and_mail(templates: dict, stage: str) -> None:
     p = props(t, R.SIGNING_KEYS_SECRET.logical_id)
     assert p["Name"] == R.SIGNING_KEYS_SECRET.name(stage)
     assert json.loads(p["SecretString"]) == {"uninitialised": True}  # nothing secret in the template
+    c2pa = props(t, R.C2PA_SIGNER_SECRET.logical_id)  # Content Credentials key: created empty, filled by hand
+    assert c2pa["Name"] == R.C2PA_SIGNER_SECRET.name(stage) and json.loads(c2pa["SecretString"]) == {
+        "uninitialised": True}
     rot = one(t, "AWS::SecretsManager::RotationSchedule")["Properties"]
     assert rot["RotationRules"]["ScheduleExpression"] == f"rate({S.get(stage).secret_rotation_days} days)"
     one(t, "AWS::SES::EmailIdentity")
@@ -306,6 +310,42 @@ def test_budget_alarms_dashboard(templates: dict, stage: str) -> None:
     assert dlq["ComparisonOperator"] == "GreaterThanThreshold"
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [R.UPLOAD_DLQ.logical_id, "QueueName"]}}]
     one(t, "AWS::CloudWatch::Dashboard")
+
+
+def _dashboard_body(t: dict) -> dict:
+    """The DashboardBody is an Fn::Join of strings and tokens (Refs): tokens become placeholders."""
+    body = one(t, "AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"]
+    if isinstance(body, dict) and "Fn::Join" in body:
+        body = "".join(part if isinstance(part, str) else "TOKEN" for part in body["Fn::Join"][1])
+    return json.loads(body)
+
+
+@stages
+def test_dashboard_shows_every_signal_and_stays_in_the_free_tier(templates: dict, stage: str) -> None:
+    t, st = templates[stage], S.get(stage)
+    dashboards = of_type(t, "AWS::CloudWatch::Dashboard")
+    assert len(dashboards) == 1  # one per stage: dev + staging + prod = the account's 3 free dashboards
+    assert one(t, "AWS::CloudWatch::Dashboard")["Properties"]["DashboardName"] == f"easel-{stage}-founders"
+    widgets = _dashboard_body(t)["widgets"]
+    metrics = [m for w in widgets for m in w["properties"].get("metrics", [])]
+    names = [(m[0], m[1]) for m in metrics if isinstance(m, list) and len(m) >= 2]
+    assert len(metrics) <= 50  # the free tier: 3 dashboards of up to 50 metrics each
+    want = {("AWS/Lambda", "UrlRequestCount"), ("AWS/Lambda", "Url4xxCount"), ("AWS/Lambda", "Url5xxCount"),
+            ("AWS/Lambda", "UrlRequestLatency"),
+            ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/Lambda", "ConcurrentExecutions"),
+            ("AWS/DynamoDB", "ReadThrottleEvents"), ("AWS/DynamoDB", "WriteThrottleEvents"),
+            ("AWS/DynamoDB", "ConsumedReadCapacityUnits"), ("AWS/DynamoDB", "ConsumedWriteCapacityUnits"),
+            ("AWS/SQS", "ApproximateAgeOfOldestMessage"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("Easel", "GuardLevel"), ("AWS/Billing", "EstimatedCharges")}
+    assert want <= set(names), want - set(names)
+    # Per function: each of the stack's functions has its errors, throttles and concurrency.
+    for metric in ("Errors", "Throttles", "ConcurrentExecutions"):
+        assert names.count(("AWS/Lambda", metric)) == len(ALL_FUNCTIONS), metric
+    charges = next(w for w in widgets if "Estimated charges" in w["properties"].get("title", ""))
+    budget_lines = [a["value"] for a in charges["properties"]["annotations"]["horizontal"]]
+    assert float(st.monthly_budget_usd) in budget_lines
+    guard = next(m for m in metrics if m[:2] == ["Easel", "GuardLevel"])
+    assert "service" in guard and "easel" in guard  # the Powertools dimension the metric is emitted with
 
 
 def test_stage_settings_agree_with_chalice_config() -> None:

@@ -1,5 +1,6 @@
 // Routes compose features; nothing else lives here. To add an area (e.g. /admin,
 // /moderation), add its feature's page to `publicRoutes` or `signedInRoutes`.
+import { lazy, Suspense } from "react";
 import { createBrowserRouter, useParams, type RouteObject } from "react-router";
 import { Layout } from "./Layout";
 import { RequireAuth } from "./RequireAuth";
@@ -14,6 +15,11 @@ import { NotificationsPage } from "../features/notifications/NotificationsPage";
 import { MessagesPage } from "../features/messages/MessagesPage";
 import { JobsPage } from "../features/jobs/JobsPage";
 import { SettingsPage } from "../features/settings/SettingsPage";
+
+// Founders' and moderators' consoles: their own chunks (with uPlot), fetched on first visit only.
+const AdminPage = lazy(() => import("../features/admin/AdminPage").then((m) => ({ default: m.AdminPage })));
+const ModerationPage = lazy(() => import("../features/moderation/ModerationPage").then((m) => ({ default: m.ModerationPage })));
+const loading = <p role="status">Loading…</p>;
 
 /** `/@handle` — one path segment that starts with "@"; anything else is not found. */
 function AtHandle() {
@@ -40,6 +46,8 @@ export const signedInRoutes: RouteObject[] = [
   { path: "messages/:conversationId?", element: <MessagesPage /> },
   { path: "settings", element: <SettingsPage /> },
   { path: "settings/profile", element: <EditProfilePage /> },
+  { path: "admin", element: <Suspense fallback={loading}><AdminPage /></Suspense> },
+  { path: "moderation", element: <Suspense fallback={loading}><ModerationPage /></Suspense> },
 ];
 
 export const routes: RouteObject[] = [{

@@ -34,6 +34,9 @@ export function reasonText(reason: string): string {
 export function PostStatus({ post }: { post: Pick<Post, "status" | "screening"> }) {
   const reasons = ((post.screening as { reasons?: string[] } | undefined)?.reasons ?? []).filter(Boolean);
   const label = statusLabel(post.status);
+  // The latest moderator decision that published the post (approve / label mature), with its note.
+  const decisions = (post.screening as { moderation?: { decision?: string; note?: string | null }[] } | undefined)?.moderation ?? [];
+  const approval = [...decisions].reverse().find((m) => m.decision === "approve" || m.decision === "label_mature");
   const explain: Record<string, string> = {
     Processing: "Screening your work: checking the files, their metadata and whether they are human-made.",
     Published: "Live on your profile and in your followers' feeds.",
@@ -43,6 +46,10 @@ export function PostStatus({ post }: { post: Pick<Post, "status" | "screening"> 
   return (
     <div className={`status status--${post.status}`}>
       <p><strong className="status__label">{label}</strong>{explain[label] ? ` — ${explain[label]}` : ""}</p>
+      {approval && (
+        <p className="status__approval">A moderator reviewed it: {approval.decision === "label_mature" ? "published with the Mature label" : "approved"}
+          {approval.note ? <>. Note: “{approval.note}”</> : null}</p>
+      )}
       {reasons.length > 0 && post.status !== "published" && (
         <ul className="status__reasons">{reasons.map((r) => <li key={r}>{reasonText(r)}</li>)}</ul>
       )}

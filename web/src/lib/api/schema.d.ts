@@ -3836,6 +3836,8 @@ export interface paths {
                 query?: {
                     kind?: "held" | "appeal" | "report";
                     reason?: string;
+                    /** @description Only items opened at least this many hours ago. */
+                    min_age_hours?: number;
                     /** @description Page size (default 20). */
                     limit?: number;
                     /** @description Opaque signed cursor from the previous page's next_cursor. */
@@ -4394,6 +4396,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/costs/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend per day stacked by service for one month, with month to date, forecast and budget (founders). */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM; default: this month (UTC). */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CostDaily"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/costs/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend, MAU and cost per MAU for each of the last `months` months, oldest first (founders). */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default 6. */
+                    months?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CostMonthly"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/budget": {
         parameters: {
             query?: never;
@@ -4917,6 +5033,265 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your imports, newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (default 20). */
+                    limit?: number;
+                    /** @description Opaque signed cursor from the previous page's next_cursor. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportPage"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start an import of an Instagram export or an Easel archive: the import and a presigned POST for the ZIP (up to 5 GB). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        source: "instagram" | "easel";
+                        /** @description The ZIP's size in bytes (at most 5 GB). */
+                        content_length: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportCreated"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import: state, counts per outcome and its entries (path, post, status, reason), paginated. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (default 20). */
+                    limit?: number;
+                    /** @description Opaque signed cursor from the previous page's next_cursor. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    import_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportDetail"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your latest archive: its state and, when ready, a download link (at most 7 days). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Archive"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Ask for an archive of your account (202; one a day, then 429). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Archive"];
+                    };
+                };
+                /** @description Missing or invalid access token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An error, always in this shape. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/media/p/{post_id}/{name}": {
         parameters: {
             query?: never;
@@ -5034,6 +5409,8 @@ export interface components {
             pinned?: boolean;
             reposted_by?: components["schemas"]["UserRef"];
             protected?: boolean;
+            /** @description An imported work's original date. */
+            first_posted_at?: string;
         };
         ListedPost: components["schemas"]["Post"] & {
             mature: boolean;
@@ -5215,6 +5592,8 @@ export interface components {
         };
         ModerationQueue: {
             items: components["schemas"]["ModerationSummary"][];
+            /** @description Open items matching the filters. */
+            total: number;
             next_cursor: string | null;
         };
         ModerationOutcome: {
@@ -5271,6 +5650,46 @@ export interface components {
                 note: string | null;
                 detail: unknown;
             }[];
+            /** @description Each image's screening record in plain sentences. */
+            signals_plain?: {
+                index: number;
+                sentences: string[];
+            }[];
+            near_duplicates?: {
+                index: number;
+                /** @enum {unknown} */
+                kind: "repost" | "known_ai";
+                post_id: string | null;
+                image_index: number;
+                distance: number | null;
+                mirrored: boolean;
+                entry_id: string | null;
+                author: components["schemas"]["UserRef"] | null;
+                status: ("awaiting_upload" | "processing" | "queued" | "published" | "held_for_review" | "rejected" | "removed" | "deleted" | "applied" | "replaced") | null;
+                created_at: string | null;
+                original_url: string | null;
+                expires_in: number | null;
+            }[];
+            author?: {
+                id: string;
+                handle: string | null;
+                created_at: string | null;
+                posts_count: number | null;
+                followers_count: number | null;
+                recent_posts: {
+                    id: string;
+                    title: string | null;
+                    /** @enum {unknown} */
+                    status: "awaiting_upload" | "processing" | "queued" | "published" | "held_for_review" | "rejected" | "removed" | "deleted" | "applied" | "replaced";
+                    created_at: string;
+                    labels: string[];
+                    purpose: string | null;
+                    reasons: string[];
+                }[];
+                recent_status_counts: {
+                    [key: string]: number;
+                };
+            };
         };
         PostState: {
             id: string;
@@ -5350,6 +5769,44 @@ export interface components {
                 region: string;
             };
         };
+        CostDaily: {
+            month: string;
+            from: string;
+            to: string;
+            /** @constant */
+            currency: "USD";
+            services: string[];
+            days: {
+                day: string;
+                total_usd: number;
+                services: {
+                    [key: string]: number;
+                };
+            }[];
+            total_usd: number;
+            service_totals: {
+                [key: string]: number;
+            };
+            month_to_date_usd: number;
+            forecast_month_usd: number;
+            budget_usd: number;
+            thresholds: {
+                saver: number;
+                survival: number;
+            };
+            current: boolean;
+        };
+        CostMonthly: {
+            /** @constant */
+            currency: "USD";
+            months: {
+                month: string;
+                total_usd: number;
+                mau: number;
+                cost_per_mau_usd: number | null;
+                current: boolean;
+            }[];
+        };
         Budget: {
             monthly_usd: number;
             thresholds: {
@@ -5391,6 +5848,19 @@ export interface components {
                 to: "normal" | "saver" | "survival";
                 reason: string;
                 at: string;
+            }[];
+            levers?: {
+                /** @enum {unknown} */
+                level: "normal" | "saver" | "survival";
+                upload_limits: {
+                    per_hour: number;
+                    per_day: number;
+                };
+                uploads_queued: boolean;
+                cdn_cache_factor: number;
+                max_derivative_px: number | null;
+                jobs_paused: boolean;
+                summary: string[];
             }[];
         };
         GuardEvaluation: {
@@ -5550,6 +6020,67 @@ export interface components {
         OpenApi: {
             openapi: string;
             paths: Record<string, never>;
+        };
+        Import: {
+            id: string;
+            /** @enum {unknown} */
+            source: "instagram" | "easel";
+            /** @enum {unknown} */
+            state: "uploading" | "reading" | "importing" | "done" | "failed";
+            total: number;
+            counts: {
+                published: number;
+                held_for_review: number;
+                rejected: number;
+                skipped: number;
+                failed: number;
+                pending: number;
+            };
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            notes: string[];
+            created_at: string;
+            updated_at: string | null;
+            finished_at: string | null;
+        };
+        ImportEntry: {
+            seq: number;
+            path: string;
+            media: string[];
+            title: string | null;
+            first_posted_at: string | null;
+            /** @enum {unknown} */
+            status: "published" | "held_for_review" | "rejected" | "skipped" | "failed" | "pending" | "waiting" | "importing";
+            reason: string | null;
+            post_id: string | null;
+        };
+        ImportDetail: components["schemas"]["Import"] & {
+            items: components["schemas"]["ImportEntry"][];
+            next_cursor: string | null;
+        };
+        ImportCreated: {
+            import: components["schemas"]["Import"];
+            upload: components["schemas"]["Upload"];
+        };
+        ImportPage: {
+            items: components["schemas"]["Import"][];
+            next_cursor: string | null;
+        };
+        Archive: {
+            id: string | null;
+            /** @enum {unknown} */
+            state: "none" | "queued" | "building" | "ready" | "failed" | "expired";
+            requested_at: string | null;
+            ready_at: string | null;
+            size: number | null;
+            download_url: string | null;
+            expires_at: string | null;
+            counts: {
+                [key: string]: number;
+            } | null;
+            error: string | null;
         };
     };
     responses: never;
