@@ -192,6 +192,19 @@ describe("session", () => {
   });
 });
 
+describe("cancelled requests", () => {
+  it("are neither retried nor reported as a connection problem", async () => {
+    const api = fakeApi({ route: () => { throw new DOMException("The operation was aborted.", "AbortError"); } });
+    const s = createSession({ fetch: api.fetch, storage: memoryStorage(), baseUrl: "http://easel.test" });
+    s.signIn(tokens(1).tokens);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(s.fetch(new Request("http://easel.test/v1/me", { signal: controller.signal }))).rejects.toThrow();
+    expect(api.calls.filter((c) => c.url === "/v1/me")).toHaveLength(1);
+    expect(s.connection()).toBe("online");
+  });
+});
+
 describe("retryAfterMs", () => {
   it("reads seconds and HTTP dates, with a default", () => {
     expect(retryAfterMs("5", NOW)).toBe(5000);

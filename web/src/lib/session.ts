@@ -189,6 +189,8 @@ export function createSession(options: SessionOptions) {
       try {
         response = await doFetch(req);
       } catch (error) {
+        // A cancelled request (navigation, TanStack Query dropping a stale fetch) is not an outage.
+        if (request.signal?.aborted || (error as Error)?.name === "AbortError") throw error;
         if (attempt >= maxAttempts) {
           setConnection("online");
           throw error;

@@ -100,6 +100,7 @@ function Thread({ id }: { id: string }) {
     <section className="thread" aria-label={conversation ? `Conversation with @${conversation.with.handle}` : "Conversation"}>
       {conversation && (
         <header className="thread__head">
+          <Link to="/messages" className="thread__back" aria-label="All conversations">←</Link>
           <Link to={`/@${conversation.with.handle}`}>@{conversation.with.handle}</Link>
           <span>
             {conversation.request && <button type="button" onClick={accept}>Accept</button>}

@@ -24,6 +24,7 @@ export function SettingsPage() {
       <h1>Settings</h1>
       <p><Link to="/settings/profile">Edit your profile</Link> (name, bio, links, avatar and banner)</p>
       {me.data && <MatureSetting showMature={me.data.settings.show_mature} />}
+      <EmailSetting email={me.data?.email} />
       <Sessions />
       <DeleteAccount />
     </section>
@@ -48,6 +49,27 @@ function MatureSetting({ showMature }: { showMature: boolean }) {
       </label>
       <p className="hint">When off, mature work stays hidden behind a “Show mature work” button.</p>
       <ErrorNotice error={patch.error ? apiError(patch.error) : null} />
+    </section>
+  );
+}
+
+function EmailSetting({ email }: { email?: string }) {
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  async function resend() {
+    const res = await api.POST("/v1/auth/verify/resend");
+    if (res.error) return setError(apiError(res.error));
+    setError(null);
+    setMessage(res.data.status === "already_verified" ? "Your e-mail address is already confirmed."
+      : "A new confirmation link is on its way; it works once.");
+  }
+  return (
+    <section className="card">
+      <h2>E-mail</h2>
+      <p>{email ?? "…"}</p>
+      <button type="button" className="secondary" onClick={resend}>Send the confirmation link again</button>
+      {message && <p role="status">{message}</p>}
+      <ErrorNotice error={error} />
     </section>
   );
 }
