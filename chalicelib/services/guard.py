@@ -180,6 +180,10 @@ def levers() -> list[dict]:
         per_hour, per_day = upload_limits(level)
         capped = SAVER_MAX_WIDTH + 1 not in derivative_widths((SAVER_MAX_WIDTH, SAVER_MAX_WIDTH + 1), level)
         words = [f"Uploads per user: {per_hour} an hour, {per_day} a day (then 429 with Retry-After)."]
+        if level == "normal":
+            raw = os.environ.get("UPLOAD_LIMITS_NEW_ARTIST")
+            new_hour, new_day = (int(x) for x in raw.split(",")) if raw else NEW_ARTIST_UPLOAD_LIMITS
+            words.append(f"Accounts in their first day: {new_hour} an hour, {new_day} a day (a portfolio on day one).")
         if uploads_deferred(level):
             words.append("New uploads are accepted but queued; they are screened when the level drops.")
         factor = CDN_CACHE_FACTOR[level]

@@ -87,6 +87,8 @@ def test_guard_state_lists_the_levers_of_each_level(client):
     assert levers["saver"]["max_derivative_px"] == 1280 and levers["normal"]["max_derivative_px"] is None
     assert levers["survival"]["cdn_cache_factor"] == 20
     assert any("queued" in line for line in levers["survival"]["summary"])
+    assert any("first day: 100 an hour, 120 a day" in line for line in levers["normal"]["summary"])
+    assert not any("first day" in line for line in levers["saver"]["summary"])
 
 
 def test_queue_shows_its_length_and_filters_by_age(client, run, monkeypatch, mod):
