@@ -22,8 +22,11 @@ def test_small_benchmark_projects_bills_and_shows_the_guard_holding_spend():
     assert r["seconds"] < 240  # a sanity bound (~40 s idle; real images, AVIF, a meter flush per phase)
     per = r["per_invocation"]
     for feature in ("GET /v1/feed", "GET /v1/posts/{post_id}", "POST /v1/users/{handle}/follow", "POST /v1/posts"):
-        # the API folds a warm environment's invocations into one meter write (METER_FLUSH_EVERY)
-        assert per[feature]["n"] == 1 and 0 < per[feature]["mw"] < 0.5, feature
+        # the API folds a warm environment's invocations into one meter write (METER_FLUSH_EVERY):
+        # fewer writes than invocations. Not tighter: the local API is a pool of 4 environments
+        # (issue 19), each flushing its own batch at every phase's end, and the small run makes
+        # only a few calls of some features (POST /v1/posts measured 0.5 with the pool).
+        assert per[feature]["n"] == 1 and 0 < per[feature]["mw"] < 1, feature
     # the worker writes its batch whenever its queue is idle: at most one write per invocation
     assert per["handle_uploads"]["n"] == 1 and 0 < per["handle_uploads"]["mw"] <= 1
     assert per["GET /v1/feed"]["rru"] < 5  # the viewer's feed state instead of per-entry edges
