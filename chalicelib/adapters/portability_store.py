@@ -18,7 +18,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.aws import THROTTLING_CODES, client, error_code
+from chalicelib.adapters.aws import THROTTLING_CODES, client
+from chalicelib.adapters.storage import _translate
 from chalicelib.adapters.store import _conn, dynamo_errors, update_if
 from chalicelib.adapters.tables import iso, utcnow
 from chalicelib.adapters.tables_portability import (
@@ -29,13 +30,7 @@ from chalicelib.errors import NotFound, Unavailable
 BLOCK = 1024 * 1024
 
 
-def _s3_error(exc: Exception) -> Exception:
-    code = error_code(exc)
-    if code in {"NoSuchKey", "404", "NotFound"}:
-        return NotFound("The object does not exist.")
-    if code in THROTTLING_CODES or isinstance(exc, BotoCoreError):
-        return Unavailable()
-    return exc
+_s3_error = _translate  # the one S3 error translation (adapters/storage.py)
 
 
 class RangedObject(io.RawIOBase):
