@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api, api, apiError, type ApiError } from "../../lib/api/client";
@@ -118,6 +118,11 @@ function ImportDetail({ importId }: { importId: string }) {
     refetchInterval: (query) => (query.state.data && FINAL.has(query.state.data.state) ? false : 1500),
   });
   const d = q.data;
+  const queryClient = useQueryClient();
+  const settled = d ? FINAL.has(d.state) : false;
+  useEffect(() => {  // the list of imports shows the state too: refresh it when this one settles
+    if (settled) void queryClient.invalidateQueries({ queryKey: ["get", "/v1/imports"] });
+  }, [settled, queryClient]);
   if (!d) return <><ErrorNotice error={q.error} />{q.isLoading && <p role="status">Loading…</p>}</>;
   return (
     <section className="card stack" aria-labelledby="import-detail">
@@ -137,10 +142,10 @@ function ImportDetail({ importId }: { importId: string }) {
           <tbody>
             {d.items.map((e) => (
               <tr key={e.seq}>
-                <td className="import-path">{e.path}</td>
-                <td>{STATUS_LABEL[e.status]}</td>
-                <td>{e.reason ?? ""}</td>
-                <td>{e.post_id ? <Link to={`/p/${e.post_id}`}>{e.title || "Open the post"}</Link> : ""}</td>
+                <td className="import-path" data-label="Path">{e.path}</td>
+                <td data-label="Status">{STATUS_LABEL[e.status]}</td>
+                <td data-label="Reason">{e.reason ?? ""}</td>
+                <td data-label="Post">{e.post_id ? <Link to={`/p/${e.post_id}`}>{e.title || "Open the post"}</Link> : ""}</td>
               </tr>
             ))}
           </tbody>
