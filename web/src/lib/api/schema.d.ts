@@ -5380,12 +5380,23 @@ export interface components {
             height: number;
             url: string;
             content_type: string;
+            /** @enum {string} */
+            type?: "webp" | "avif";
         };
+        /** @description One image of a post. `width`/`height` describe the largest variant; `url` is the display variant, sized by `url_width`/`url_height`. */
         Image: {
+            /** @description Width of the largest variant: the work's full display size. */
             width: number;
+            /** @description Height of the largest variant (width/height is the aspect ratio). */
             height: number;
+            /** @description The variant a page shows: the widest WebP one at most 1280 px wide. Its size is url_width x url_height, not width x height. */
             url: string | null;
+            /** @description Width of the image at `url`. */
+            url_width: number | null;
+            /** @description Height of the image at `url`. */
+            url_height: number | null;
             content_type: string | null;
+            /** @description Every derivative, each with its own size, url and type (webp, and avif beside it where smaller) for <picture>/srcset. */
             variants: components["schemas"]["Variant"][];
             /** @description The artist's alt text for this image, if any. */
             alt?: string | null;
