@@ -15,6 +15,7 @@ import { NotificationsPage } from "../features/notifications/NotificationsPage";
 import { MessagesPage } from "../features/messages/MessagesPage";
 import { JobsPage } from "../features/jobs/JobsPage";
 import { SettingsPage } from "../features/settings/SettingsPage";
+import { ImportPage } from "../features/import/ImportPage";
 
 // Founders' and moderators' consoles: their own chunks (with uPlot), fetched on first visit only.
 const AdminPage = lazy(() => import("../features/admin/AdminPage").then((m) => ({ default: m.AdminPage })));
@@ -46,6 +47,7 @@ export const signedInRoutes: RouteObject[] = [
   { path: "messages/:conversationId?", element: <MessagesPage /> },
   { path: "settings", element: <SettingsPage /> },
   { path: "settings/profile", element: <EditProfilePage /> },
+  { path: "import", element: <ImportPage /> },
   { path: "admin", element: <Suspense fallback={loading}><AdminPage /></Suspense> },
   { path: "moderation", element: <Suspense fallback={loading}><ModerationPage /></Suspense> },
 ];

@@ -23,8 +23,10 @@ export function SettingsPage() {
     <section className="settings stack-lg">
       <h1>Settings</h1>
       <p><Link to="/settings/profile">Edit your profile</Link> (name, bio, links, avatar and banner)</p>
+      <p><Link to="/import">Import your work</Link> from an Instagram export or an Easel archive</p>
       {me.data && <MatureSetting showMature={me.data.settings.show_mature} />}
       <EmailSetting email={me.data?.email} />
+      <ArchiveSetting />
       <Sessions />
       <DeleteAccount />
     </section>
@@ -70,6 +72,66 @@ function EmailSetting({ email }: { email?: string }) {
       <button type="button" className="secondary" onClick={resend}>Send the confirmation link again</button>
       {message && <p role="status">{message}</p>}
       <ErrorNotice error={error} />
+    </section>
+  );
+}
+
+/** "1.2 MB" */
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+const ARCHIVE_STATE: Record<string, string> = {
+  none: "No archive yet", queued: "Queued", building: "Being built", ready: "Ready", failed: "Failed", expired: "Expired",
+};
+
+/** Your data as a ZIP: ask (one a day; a 429 says when again), then its state, size and link. */
+function ArchiveSetting() {
+  const queryClient = useQueryClient();
+  const q = $api.useQuery("get", "/v1/me/archive", {}, {
+    refetchInterval: (query) => (["queued", "building"].includes(query.state.data?.state ?? "") ? 2000 : false),
+  });
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function ask() {
+    setBusy(true);
+    const res = await api.POST("/v1/me/archive");
+    setBusy(false);
+    if (res.error) {
+      const err = apiError(res.error);
+      const retry = Number(res.response.headers.get("retry-after"));
+      if (res.response.status === 429 && retry > 0) {
+        const when = new Date(Date.now() + retry * 1000).toLocaleString();
+        return setError({ ...err, message: `${err.message} You can ask again after ${when}.` });
+      }
+      return setError(err);
+    }
+    setError(null);
+    queryClient.setQueryData(["get", "/v1/me/archive", {}], res.data);
+    void queryClient.invalidateQueries({ queryKey: ["get", "/v1/me/archive"] });
+  }
+  const a = q.data;
+  return (
+    <section className="card">
+      <h2>Your archive</h2>
+      <p className="hint">A ZIP of your posts (originals), profile, comments and collections; one a day.</p>
+      {a && (
+        <p role="status">
+          Archive: <strong>{ARCHIVE_STATE[a.state] ?? a.state}</strong>
+          {a.size != null && <> ({size(a.size)})</>}
+          {a.requested_at && <span className="muted">, asked {new Date(a.requested_at).toLocaleString()}</span>}
+        </p>
+      )}
+      {a?.error && <p className="notice notice--error">{a.error}</p>}
+      {a?.download_url && (
+        <p><a href={a.download_url} download>Download the archive</a>
+          {a.expires_at && <span className="muted"> (link valid until {new Date(a.expires_at).toLocaleString()})</span>}</p>
+      )}
+      <ErrorNotice error={error} />
+      <button type="button" className="secondary" disabled={busy} onClick={() => void ask()}>Download my archive</button>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import { $api, api, apiError, type ApiError } from "../../lib/api/client";
 import { ErrorNotice } from "../../components/Notice";
 import { PostStatus } from "../../components/PostStatus";
 import { usePageTitle } from "../../components/usePageTitle";
-import { uploadFile } from "./uploadFile";
+import { uploadFile } from "../../lib/uploadFile";
 
 const MAX_IMAGES = 10; // POST /v1/posts: images maxItems
 const TYPES = ["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"] as const;
