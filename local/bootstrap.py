@@ -10,7 +10,7 @@ import secrets
 import sys
 import uuid
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 from botocore.exceptions import ClientError
@@ -66,6 +66,17 @@ def create_table(ddb: Any, spec: R.TableSpec, stage: str) -> str:
             "Enabled": True, "AttributeName": spec.ttl_attribute})
     return name
 
+
+
+def _create_secret(sm: Any, spec: Any, stage: str, make_value: Callable[[], Any]) -> str:
+    """Create the stage's secret once (a re-run keeps the existing value); returns its name."""
+    name = spec.name(stage)
+    try:
+        sm.create_secret(Name=name, Description=spec.description, SecretString=json.dumps(make_value()))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+    return name
 
 def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> dict[str, str]:
     """Create everything; returns the environment the API and worker need."""
@@ -127,26 +138,12 @@ def bootstrap(endpoint: str, stage: str = "dev", region: str = "us-east-1") -> d
     env["UPLOADS_BUCKET"] = R.UPLOADS_BUCKET.name(stage)
     env["MEDIA_BUCKET"] = R.MEDIA_BUCKET.name(stage)
 
-    secret_name = R.SIGNING_KEYS_SECRET.name(stage)
-    try:
-        sm.create_secret(Name=secret_name, Description=R.SIGNING_KEYS_SECRET.description,
-                         SecretString=json.dumps(new_keyring()))
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceExistsException":
-            raise
-    env["SIGNING_KEYS_SECRET"] = secret_name
+    env["SIGNING_KEYS_SECRET"] = _create_secret(sm, R.SIGNING_KEYS_SECRET, stage, new_keyring)
 
     # Content Credentials: a test chain made here (production: a C2PA-trusted certificate).
-    c2pa_name = R.C2PA_SIGNER_SECRET.name(stage)
-    try:
-        from chalicelib.images.credentials import new_test_chain
+    from chalicelib.images.credentials import new_test_chain
 
-        sm.create_secret(Name=c2pa_name, Description=R.C2PA_SIGNER_SECRET.description,
-                         SecretString=json.dumps(new_test_chain()))
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceExistsException":
-            raise
-    env["C2PA_SIGNER_SECRET"] = c2pa_name
+    env["C2PA_SIGNER_SECRET"] = _create_secret(sm, R.C2PA_SIGNER_SECRET, stage, new_test_chain)
 
     # SES refuses to send from an unverified identity (moto too): verify the sender.
     sender = os.environ.get("MAIL_SENDER") or DEFAULT_MAIL_SENDER
